@@ -1,0 +1,159 @@
+"""Content-addressed SVG cache and parallel drawing.
+
+The file name is the SHA-256 of a canonical JSON of (spec without ``note``,
+style, ``CHART_VERSION``, matplotlib version).  A present file is a hit and is
+never rewritten; a miss is drawn and written atomically (temp file in
+``out_dir`` + ``os.replace``), so concurrent renderers and interrupted runs
+never leave a truncated SVG under a final name.
+
+Bump ``CHART_VERSION`` whenever a change in this package changes the drawing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import multiprocessing
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib as mpl
+
+from .spec import ChartSpec, validate
+from .style import ChartStyle, ensure_fonts, rc_params
+
+CHART_VERSION = "1"
+
+log = logging.getLogger(__name__)
+
+
+def _drawers():
+    from .bars import draw_bar, draw_grouped_bar, draw_hbar
+    from .dual import draw_dual
+    from .lines import draw_line
+    from .spark import draw_spark
+    from .stacked import draw_stacked_bar
+
+    return {
+        "bar": draw_bar,
+        "hbar": draw_hbar,
+        "grouped_bar": draw_grouped_bar,
+        "line": draw_line,
+        "dual": draw_dual,
+        "stacked_bar": draw_stacked_bar,
+        "spark": draw_spark,
+    }
+
+
+def chart_key(spec: ChartSpec, style: ChartStyle) -> str:
+    """Hex SHA-256 identifying the drawing of ``spec`` in ``style``."""
+    spec_d = dataclasses.asdict(spec)
+    spec_d.pop("note", None)  # not drawn
+    payload = {
+        "spec": spec_d,
+        "style": dataclasses.asdict(style),
+        "chart_version": CHART_VERSION,
+        "matplotlib": mpl.__version__,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def chart_path(spec: ChartSpec, style: ChartStyle, out_dir: Path) -> Path:
+    return Path(out_dir) / f"{chart_key(spec, style)}.svg"
+
+
+def draw_svg(spec: ChartSpec, style: ChartStyle) -> bytes:
+    """Draw ``spec`` and return the SVG bytes (deterministic)."""
+    validate(spec)
+    ensure_fonts(style)
+    draw = _drawers()[spec.family]
+    with mpl.rc_context(rc_params(style)):
+        fig = draw(spec, style)
+        buf = io.BytesIO()
+        try:
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        finally:
+            fig.clear()
+    return buf.getvalue()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".svg", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _draw_to(spec: ChartSpec, style: ChartStyle, path: str) -> float:
+    """Worker entry point (top level: picklable under spawn). Returns seconds."""
+    p = Path(path)
+    if p.exists():
+        return 0.0
+    t0 = time.perf_counter()
+    data = draw_svg(spec, style)
+    _atomic_write(p, data)
+    dt = time.perf_counter() - t0
+    log.debug("drew %s chart %s in %.3fs", spec.family, p.name, dt)
+    return dt
+
+
+def render_chart(spec: ChartSpec, style: ChartStyle, out_dir: Path) -> Path:
+    """Write ``out_dir/<key>.svg`` unless present; return its path."""
+    validate(spec)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = chart_path(spec, style, out_dir)
+    if not path.exists():
+        _draw_to(spec, style, str(path))
+    return path
+
+
+def render_charts(specs: Sequence[ChartSpec], style: ChartStyle, out_dir: Path,
+                  workers: int = 2) -> list[Path]:
+    """Paths for ``specs`` in the same order; misses drawn in parallel.
+
+    Misses are de-duplicated (equal specs are drawn once) and drawn in a
+    ``ProcessPoolExecutor`` using the *spawn* start method (safe with
+    threads, same behaviour on Linux/macOS/Windows).  As with any spawn pool,
+    a calling script must guard its entry point with
+    ``if __name__ == "__main__":``.  With ``workers <= 1`` or a single miss,
+    drawing happens in-process.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for s in specs:
+        validate(s)
+    paths = [chart_path(s, style, out_dir) for s in specs]
+    misses: dict[Path, ChartSpec] = {}
+    for s, p in zip(specs, paths):
+        if p not in misses and not p.exists():
+            misses[p] = s
+    if not misses:
+        return paths
+    ensure_fonts(style)  # fail early, in the caller, on a bad font setup
+    if workers <= 1 or len(misses) == 1:
+        for p, s in misses.items():
+            _draw_to(s, style, str(p))
+        return paths
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(misses)), mp_context=ctx) as ex:
+        futures = [ex.submit(_draw_to, s, style, str(p)) for p, s in misses.items()]
+        for f in futures:
+            f.result()
+    return paths

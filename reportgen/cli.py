@@ -1,0 +1,84 @@
+"""Command line: ``reportgen render annual --period 2023``.
+
+Thin layer: options are parsed here, the work happens in :mod:`reportgen.pipeline`.
+Errors meant for analysts (``ReportError``) print their Chinese message and exit 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .errors import ReportError
+
+
+def _friendly(fn):
+    @wraps(fn)
+    def wrapper(*args, debug: bool = False, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ReportError as exc:
+            if debug:
+                raise
+            for line in exc.problems:
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code)
+    return wrapper
+
+
+def common(fn):
+    fn = click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")(fn)
+    fn = click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False),
+                      help="城市配置目录（含 profile.yaml），缺省为 config/beijing。")(fn)
+    fn = click.option("--period", required=True, help="期间：2023（年度）、2023-09（月）、2023-09K（考核期）。")(fn)
+    fn = click.argument("kind")(fn)
+    return fn
+
+
+@click.group()
+@click.version_option(package_name="reportgen")
+def main() -> None:
+    """12345 热线数据分析报告生成器。"""
+
+
+@main.command()
+@common
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="输出 PDF 路径，缺省为 out/<kind>-<period>.pdf。")
+@click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), help="另存一份独立的 HTML。")
+@click.option("--strict", is_flag=True, help="WeasyPrint 的任何警告或缺字都视为失败。")
+@click.option("--workers", type=int, default=2, show_default=True, help="并行绘制图表的进程数。")
+@_friendly
+def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
+           strict: bool, workers: int) -> None:
+    """生成报告 PDF。"""
+    from .pipeline import build, render_to_pdf
+    from .render import write_atomic
+
+    built = build(kind, period, config_dir, workers=workers)
+    out = out or Path("out") / f"{kind}-{period}.pdf"
+    if html_out:
+        write_atomic(html_out, built.html.encode("utf-8"))
+    render_to_pdf(built, out, strict=strict)
+    click.echo(f"已生成 {out}（{sum(built.timings.values()):.1f} 秒）")
+
+
+@main.command()
+@common
+@_friendly
+def paragraphs(kind: str, period: str, config_dir: Path | None) -> None:
+    """列出报告中全部段落编号（用于期间文件的 commentary）。"""
+    from .pipeline import build
+
+    built = build(kind, period, config_dir)
+    for b in built.doc.blocks:
+        if b.kind == "para":
+            mark = "  [已由分析人员改写]" if b.overridden else ""
+            click.echo(f"{b.id}{mark}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Load and validate the configuration layers; one Chinese message per problem."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import ConfigError
+from ..yamlio import YamlDoc, load_yaml
+from .models import PeriodFile, Profile, ReportKind, Taxonomy
+
+M = TypeVar("M", bound=BaseModel)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+_TYPE_WORDS = {
+    "string_type": "字符串",
+    "int_type": "整数", "int_parsing": "整数", "int_from_float": "整数",
+    "float_type": "数字", "float_parsing": "数字",
+    "bool_type": "true 或 false", "bool_parsing": "true 或 false",
+    "list_type": "列表（每项以 - 开头）",
+    "dict_type": "映射（键: 值）", "model_type": "映射（键: 值）", "model_attributes_type": "映射（键: 值）",
+    "date_type": "日期（如 2024-03-01）", "date_parsing": "日期（如 2024-03-01）",
+    "date_from_datetime_parsing": "日期（如 2024-03-01）",
+}
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "（文件顶层）"
+
+
+def _yaml_repr(value: Any) -> str:
+    if isinstance(value, dict):
+        return "一个映射"
+    if isinstance(value, list):
+        return "一个列表"
+    if value is None:
+        return "空值"
+    return f"“{value}”"
+
+
+def _model_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names (aliases) of the model found at ``loc`` — for 'did you mean' suggestions."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            field = next((f for f in getattr(current, "model_fields", {}).values() if f.alias == part), None)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    if current is None or not hasattr(current, "model_fields"):
+        return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validation_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseModel], shown: str) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        line = doc.lines.get(loc[:-1]) if kind == "missing" and loc[:-1] else None if kind == "missing" else doc.line_of(loc)
+        where = f"文件 {shown}" + (f" 第 {line} 行" if line else "")
+        key = _key_path(loc)
+        given = err.get("input")
+        if kind == "missing":
+            text = f"缺少必填键 “{loc[-1]}”"
+            key = _key_path(loc[:-1])
+        elif kind == "extra_forbidden":
+            known = _model_fields(model, loc[:-1])
+            guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+            hint = f"，是否想写 “{guess[0]}”？" if guess else f"，可用的键：{'、'.join(known)}" if known else ""
+            text = f"未知的键 “{loc[-1]}”{hint}"
+        elif kind in _TYPE_WORDS:
+            text = f"应为{_TYPE_WORDS[kind]}，实际为{_yaml_repr(given)}"
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            text = f"应为以下之一：{expected}，实际为{_yaml_repr(given)}"
+        elif kind == "string_pattern_mismatch":
+            text = f"格式不对（应匹配 {err['ctx']['pattern']}），实际为{_yaml_repr(given)}"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            bound = next(iter(err.get("ctx", {}).values()), "")
+            words = {"greater_than_equal": "不小于", "less_than_equal": "不大于",
+                     "greater_than": "大于", "less_than": "小于"}[kind]
+            text = f"应{words} {bound}，实际为{_yaml_repr(given)}"
+        elif kind == "value_error":
+            text = str(err.get("ctx", {}).get("error", err["msg"]))
+        else:
+            text = f"{err['msg']}（实际为{_yaml_repr(given)}）"
+        problems.append((line or 10**9, f"配置错误：{where}，键 {key}：{text}。"))
+    return [p for _, p in sorted(problems, key=lambda x: x[0])]
+
+
+def load_model(path: Path, model: type[M]) -> tuple[M, YamlDoc]:
+    shown = display_path(path)
+    doc = load_yaml(path, display=shown)
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"配置错误：文件 {shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(doc.data)}。")
+    try:
+        return model.model_validate(doc.data), doc
+    except ValidationError as exc:
+        problems = validation_problems(exc, doc, model, shown)
+        raise ConfigError(problems[0], problems) from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one render needs from configuration."""
+
+    profile_dir: Path
+    profile: Profile
+    taxonomy: Taxonomy
+    kind: ReportKind
+    kind_path: Path
+    period_file: PeriodFile
+    period_path: Path
+
+    def resolve(self, relative: str) -> Path:
+        """A path written in the period file, resolved against that file's folder."""
+        return (self.period_path.parent / relative).resolve()
+
+
+def default_config_dir() -> Path:
+    env = os.environ.get("REPORTGEN_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("config/beijing")
+    return local if local.is_dir() else PROJECT_ROOT / "config" / "beijing"
+
+
+def find_kind(profile_dir: Path, kind: str) -> Path:
+    """Report kinds: the profile's own ``reports/`` first, then the shared ``config/reports/``."""
+    for candidate in (profile_dir / "reports" / f"{kind}.yaml", profile_dir.parent / "reports" / f"{kind}.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"配置错误：找不到报告类型 “{kind}” 的结构文件（查找了 {display_path(profile_dir / 'reports')} 和 "
+        f"{display_path(profile_dir.parent / 'reports')}）。"
+    )
+
+
+def load_config(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None) -> Config:
+    profile_dir = (config_dir or default_config_dir()).resolve()
+    if not (profile_dir / "profile.yaml").is_file():
+        raise ConfigError(f"配置错误：{display_path(profile_dir)} 下没有 profile.yaml。请用 --config 指向城市配置目录。")
+    problems: list[str] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return None, None
+
+    profile, _ = attempt(load_model, profile_dir / "profile.yaml", Profile)
+    taxonomy = None
+    if profile is not None:
+        taxonomy, _ = attempt(load_model, profile_dir / profile.taxonomy, Taxonomy)
+    kind_path = find_kind(profile_dir, kind)
+    report_kind, _ = attempt(load_model, kind_path, ReportKind)
+    ppath = period_path or profile_dir / "periods" / f"{kind}-{period}.yaml"
+    if not ppath.is_file():
+        problems.append(f"配置错误：找不到期间文件 {display_path(ppath)}（报告 {kind}，期间 {period}）。")
+        period_file = None
+    else:
+        period_file, _ = attempt(load_model, ppath, PeriodFile)
+    if problems:
+        raise ConfigError(problems[0], problems)
+    assert profile and taxonomy and report_kind and period_file
+    if period_file.report != kind:
+        raise ConfigError(
+            f"配置错误：文件 {display_path(ppath)}，键 report：应为 “{kind}”，实际为 “{period_file.report}”。"
+        )
+    return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath.resolve())

@@ -1,0 +1,127 @@
+"""Pydantic models of the three configuration layers.
+
+Every model forbids unknown keys (a misspelt key is an error with a suggestion, never
+silently ignored).  Paths are resolved against the file that names them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- city profile -------------------------------------------------------------------------
+
+class RemapRule(Strict):
+    from_: dict[str, str] = Field(alias="from", description="匹配条件：category_l1 / category_l2")
+    to: dict[str, str] = Field(description="改写为：category_l1（必填）/ category_l2（可省略，保持原值）")
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _keys(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = set(v) - {"category_l1", "category_l2"}
+        if bad:
+            raise ValueError(f"只能使用 category_l1、category_l2，不能使用 {'、'.join(sorted(bad))}")
+        return v
+
+
+class Remap(Strict):
+    """A taxonomy change, applied to comparison periods before ``effective``."""
+
+    effective: str = Field(pattern=r"^\d{4}-\d{2}$", description="生效年月，如 2023-04")
+    footnote: str = Field(description="报告中随新分类首次出现时印出的脚注")
+    map: list[RemapRule]
+
+
+class Taxonomy(Strict):
+    categories: dict[str, list[str]] = Field(description="一级分类 → 二级分类")
+    remaps: list[Remap] = []
+
+
+class District(Strict):
+    name: str
+    population_wan: str | None = Field(default=None, description="常住人口（万人），第七次人口普查")
+    zone: str | None = None
+
+
+class Profile(Strict):
+    """What is true of a city: ``config/<city>/profile.yaml``."""
+
+    city: str
+    hotline: str = "12345热线"
+    channels: list[str]
+    dispositions: dict[Literal["dispatched", "direct"], str]
+    taxonomy: str = "taxonomy.yaml"
+    districts: list[District] = []
+
+
+# --- report kind ----------------------------------------------------------------------------
+
+class Precision(Strict):
+    wan: int = Field(1, ge=0, le=4, description="万件保留的小数位")
+    pct: int = Field(1, ge=0, le=4, description="百分比保留的小数位")
+
+
+class SectionSpec(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    type: str
+    title: str
+    params: dict[str, Any] = {}
+
+
+class ReportKind(Strict):
+    """The structure of a report kind: ``config/reports/<kind>.yaml``."""
+
+    kind: str
+    title: str
+    precision: Precision = Precision()
+    sections: list[SectionSpec]
+    wording: dict[str, str] = Field(default={}, description="句式模板（Jinja2），按键名引用")
+    footnotes: dict[str, str] = {}
+    captions: dict[str, str] = Field(default={}, description="图表标题模板")
+
+
+# --- period file --------------------------------------------------------------------------
+
+class SourceSpec(Strict):
+    path: str = Field(description="数据文件（CSV / Parquet / XLSX），相对于期间文件")
+    format: Literal["csv", "parquet", "xlsx"] | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+
+
+class CommentaryEntry(Strict):
+    """Analysts' text for one generated paragraph (Markdown; ``{{ … }}`` may cite figures)."""
+
+    replace: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
+class PeriodFile(Strict):
+    """One edition: which period, which data, the cover, and the analysts' commentary."""
+
+    report: str
+    period: str = Field(description="期间：年度如 2023；月度如 2023-09；考核期如 2023-09K")
+    compare: str | None = Field(default=None, description="同比期间，缺省为上一年同期")
+    title: str | None = None
+    issuer: str
+    date: str = Field(description="封面日期，如 “2024 年 3 月”")
+    document_date: dt.date = Field(description="PDF 元数据中的日期（固定，保证重复生成逐字节一致）")
+    sources: dict[str, list[SourceSpec]]
+    precision: dict[str, int] = {}
+    exclude_categories: list[str] = []
+    wording: dict[str, str] = {}
+    commentary: dict[str, CommentaryEntry] = {}
+
+    @model_validator(mode="after")
+    def _records(self) -> "PeriodFile":
+        if "records" not in self.sources or not self.sources["records"]:
+            raise ValueError("sources.records 至少要有一个数据文件")
+        return self

@@ -1,0 +1,54 @@
+"""Metrics: pure functions from the record store to exact figures (ints), no formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .periods import Period
+from .records import RecordStore
+
+
+@dataclass(frozen=True)
+class Ranked:
+    name: str
+    count: int
+
+
+def ranked(store: RecordStore, period: Period, by: str, where: dict | None = None,
+           exclude: tuple[str, ...] = ()) -> list[Ranked]:
+    """Values of ``by`` ordered by their sum (descending; ties by name, so the order is stable)."""
+    df = store.group(period, (by,), where)
+    rows = [Ranked(str(r[by]), int(r["count"])) for _, r in df.iterrows() if r[by] is not None and r[by] == r[by]]
+    rows = [r for r in rows if r.name not in exclude]
+    return sorted(rows, key=lambda r: (-r.count, r.name))
+
+
+def split(store: RecordStore, period: Period, by: str, where: dict | None = None) -> dict[str, int]:
+    df = store.group(period, (by,), where)
+    return {str(r[by]): int(r["count"]) for _, r in df.iterrows()}
+
+
+def monthly(store: RecordStore, period: Period, by: str | None = None, where: dict | None = None,
+            names: list[str] | None = None) -> dict[str, list[int]]:
+    """12 (or n) monthly sums per value of ``by`` (all months present, zeros filled)."""
+    months = period.months
+    cols = ("month", by) if by else ("month",)
+    df = store.group(period, cols, where)
+    out: dict[str, list[int]] = {}
+    keys = names if names is not None else sorted({str(v) for v in df[by]}) if by else ["全部"]
+    for key in keys:
+        out[key] = [0] * len(months)
+    for _, r in df.iterrows():
+        key = str(r[by]) if by else "全部"
+        if key in out and r["month"] in months:
+            out[key][months.index(r["month"])] = int(r["count"])
+    return out
+
+
+def cross(store: RecordStore, period: Period, row: str, col: str, where: dict | None = None) -> dict[str, dict[str, int]]:
+    """{row value: {col value: count}}."""
+    df = store.group(period, (row, col), where)
+    out: dict[str, dict[str, int]] = {}
+    for _, r in df.iterrows():
+        out.setdefault(str(r[row]), {})[str(r[col])] = int(r["count"])
+    return out

@@ -1,0 +1,47 @@
+"""Analysts' commentary: Markdown, optionally citing computed figures with ``{{ … }}``.
+
+The text first goes through a sandboxed Jinja2 environment (so that a paragraph written by an
+analyst can say ``{{ s['薪酬纠纷'].peak.wan }}`` and stay true when the data changes), then
+through markdown-it with raw HTML, images and links disabled: commentary can never inject
+markup, script, CSS or a resource fetch into the report.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..errors import ConfigError
+from ..numbers import cn_number
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md.disable(["image", "link", "autolink", "html_inline", "html_block"])
+
+_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+_env.filters.update(cn=cn_number)
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’"
+_SPACE_AFTER_CJK = re.compile(f"(?<=[{_CJK}])[ \t]+(?=[0-9A-Za-z%.])")
+_SPACE_BEFORE_CJK = re.compile(f"(?<=[0-9A-Za-z%.])[ \t]+(?=[{_CJK}])")
+
+
+def tidy_spacing(text: str) -> str:
+    """Drop spaces between Chinese and Latin/digits ('2023 年' → '2023年'): Chinese official
+    documents set no such spaces, and a justified line would stretch them."""
+    return _SPACE_BEFORE_CJK.sub("", _SPACE_AFTER_CJK.sub("", text))
+
+
+def render_markdown(text: str, context: dict[str, Any] | None = None, where: str = "commentary") -> Markup:
+    """Markdown (with optional figure slots) → safe HTML."""
+    if "{{" in text or "{%" in text:
+        try:
+            text = _env.from_string(text).render(**(context or {}))
+        except TemplateError as exc:
+            raise ConfigError(f"配置错误：{where} 中引用的数据无法生成：{exc}。") from None
+    return Markup(_md.render(tidy_spacing(text)))

@@ -1,0 +1,87 @@
+"""Wording templates: ``key → Jinja2 template string`` from the report kind and the period file.
+
+Templates run in a *sandboxed*, *autoescaping*, *StrictUndefined* environment: analysts'
+templates cannot reach Python internals, every value is escaped, and a misspelt name fails
+the render instead of printing blank.  Filters turn figures into the reports' wording:
+
+* ``wan``     Amount → '2143.8万件'
+* ``pct``     Ratio → '50.8%'
+* ``change``  Change → '同比上升23.3%' / '同比下降71.8%' / '同比持平' (``change('环比')``)
+* ``items``   [(name, Amount)] → 'A（1.0万件）、B（2.0万件）'
+* ``names``   [name] → 'A、B、C'
+* ``cn``      12 → '十二'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from ..errors import ConfigError
+from ..numbers import Amount, Change, Ratio, cn_number
+
+
+class Footnotes:
+    """Footnote calls, numbered in order of first use; each text printed once."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = dict(texts)
+        self.used: list[str] = []
+
+    def call(self, key: str) -> Markup:
+        if key not in self.texts:
+            raise ConfigError(f"配置错误：句式模板引用了未定义的脚注 “{key}”。请在报告结构文件的 footnotes 中定义。")
+        if key in self.used:
+            return Markup("")
+        self.used.append(key)
+        return Markup('<span class="fn">{}</span>').format(self.texts[key])
+
+
+def _wan(a: Amount) -> str:
+    return a.wan
+
+
+def _pct(r: Ratio) -> str:
+    return r.pct
+
+
+def _change(c: Change, prefix: str = "同比") -> str:
+    return c.words(prefix)
+
+
+def _items(pairs: list[tuple[str, Amount]], unit: str = "wan") -> Markup:
+    parts = [Markup("{}（{}）").format(name, getattr(a, unit)) for name, a in pairs]
+    return Markup("、").join(parts)
+
+
+def _names(names: list[Any], sep: str = "、") -> Markup:
+    return Markup(escape(sep)).join(names)
+
+
+class Wording:
+    """Compiled wording templates (report kind defaults, overridden by the period file)."""
+
+    def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
+        self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                                        lstrip_blocks=True, keep_trailing_newline=False)
+        self.env.filters.update(wan=_wan, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number)
+        self.footnotes = footnotes
+        self.env.globals["fn"] = footnotes.call
+        self.templates = templates
+        self.origin = origin or {}
+
+    def has(self, key: str) -> bool:
+        return key in self.templates
+
+    def render(self, key: str, **context: Any) -> Markup:
+        if key not in self.templates:
+            raise ConfigError(f"配置错误：缺少句式模板 “{key}”。请在报告结构文件或期间文件的 wording 中定义。")
+        where = self.origin.get(key, "wording")
+        try:
+            text = self.env.from_string(self.templates[key]).render(**context)
+        except TemplateError as exc:
+            raise ConfigError(f"配置错误：{where} 中的句式模板 “{key}” 无法生成：{exc}。") from None
+        return Markup(text.strip())

@@ -1,0 +1,155 @@
+"""Exact numbers: decimal half-up rounding and the report's number formats.
+
+Every count stays an ``int`` and every ratio a pair of ints until it is formatted; rounding
+is ``ROUND_HALF_UP`` on the exact ``Decimal`` value, never on a binary float.  A figure is
+formatted once (``Amount.wan``, ``Ratio.pct``) and that one string goes to text, tables and
+chart labels alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+WAN = Decimal(10000)
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """Round an exact decimal half-up to ``places`` decimals (2.45 → 2.5, -2.45 → -2.5)."""
+    quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def fmt_decimal(value: Decimal, places: int) -> str:
+    return f"{round_half_up(value, places):.{places}f}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A count of reflections (件) with its formatted forms."""
+
+    count: int
+    places: int = 1  # decimals of the 万 figure
+
+    @property
+    def wan_value(self) -> Decimal:
+        return round_half_up(Decimal(self.count) / WAN, self.places)
+
+    @property
+    def wan_num(self) -> str:
+        """'2143.8' — the 万 figure without unit (chart labels, tables)."""
+        return fmt_decimal(Decimal(self.count) / WAN, self.places)
+
+    @property
+    def wan(self) -> str:
+        """'2143.8万件'."""
+        return f"{self.wan_num}万件"
+
+    @property
+    def wan_short(self) -> str:
+        """'2.6万' (the seeds drop 件 in some sentences)."""
+        return f"{self.wan_num}万"
+
+    @property
+    def jian(self) -> str:
+        """'6754件' — an exact count."""
+        return f"{self.count}件"
+
+    @property
+    def auto(self) -> str:
+        """'1.9万件' from ten thousand up, '6754件' below (the work report's style)."""
+        return self.wan if self.count >= 10000 else self.jian
+
+    def __int__(self) -> int:
+        return self.count
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """part / whole, formatted as a percentage with ``places`` decimals."""
+
+    part: int
+    whole: int
+    places: int = 1
+
+    @property
+    def exact(self) -> Decimal:
+        if self.whole == 0:
+            raise ZeroDivisionError("占比的分母为 0")
+        return Decimal(self.part) * 100 / Decimal(self.whole)
+
+    @property
+    def pct_num(self) -> str:
+        return fmt_decimal(self.exact, self.places)
+
+    @property
+    def pct(self) -> str:
+        """'50.8%'."""
+        return f"{self.pct_num}%"
+
+
+@dataclass(frozen=True)
+class Change:
+    """Change of ``current`` against ``previous`` (同比 / 环比)."""
+
+    current: int
+    previous: int
+    places: int = 1
+
+    @property
+    def exact(self) -> Decimal:
+        if self.previous == 0:
+            raise ZeroDivisionError("比较期数值为 0，无法计算变化率")
+        return (Decimal(self.current) - Decimal(self.previous)) * 100 / Decimal(self.previous)
+
+    @property
+    def rounded(self) -> Decimal:
+        return round_half_up(self.exact, self.places)
+
+    @property
+    def direction(self) -> str:
+        """'上升' / '下降' / '持平' — judged on the rounded figure the reader sees."""
+        r = self.rounded
+        if r > 0:
+            return "上升"
+        if r < 0:
+            return "下降"
+        return "持平"
+
+    @property
+    def pct(self) -> str:
+        """Absolute value: '23.3%'."""
+        return f"{abs(self.rounded):.{self.places}f}%"
+
+    def words(self, prefix: str = "同比") -> str:
+        """'同比上升23.3%' / '同比下降71.8%' / '同比持平'."""
+        if self.direction == "持平":
+            return f"{prefix}持平"
+        return f"{prefix}{self.direction}{self.pct}"
+
+    @property
+    def signed_pct_num(self) -> str:
+        return f"{self.rounded:.{self.places}f}"
+
+
+CN_NUMERALS = "〇一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 23 → 二十三 (up to 99)."""
+    if not 0 < n < 100:
+        raise ValueError(f"不支持的序号：{n}")
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return CN_NUMERALS[ones]
+    head = "" if tens == 1 else CN_NUMERALS[tens]
+    return f"{head}十{CN_NUMERALS[ones] if ones else ''}"
+
+
+def cn_ordinal(n: int, level: int) -> str:
+    """Heading numbers of 党政机关公文: level 1 '一、', level 2 '（一）', level 3 '1.'."""
+    if level == 1:
+        return f"{cn_number(n)}、"
+    if level == 2:
+        return f"（{cn_number(n)}）"
+    return f"{n}."

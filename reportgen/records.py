@@ -1,0 +1,194 @@
+"""The records table: every source checked against the records contract, unioned, remapped.
+
+Contract (DESIGN.md): month, channel, disposition, category_l1, category_l2, district, street,
+handler_level, handler, topic, count.  Every count-based figure is a group-by-sum over it,
+run in DuckDB; pandas only ever sees small result frames.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .config.models import Profile, Taxonomy
+from .errors import DataError
+from .periods import Period
+from .sources import RawSource, register_source
+
+COLUMNS = ("month", "channel", "disposition", "category_l1", "category_l2", "district", "street",
+           "handler_level", "handler", "topic", "count")
+REQUIRED = ("month", "channel", "disposition", "category_l1", "count")
+FIELD_NAMES = {
+    "month": "month（受理月份）", "channel": "channel（渠道）", "disposition": "disposition（办理方式）",
+    "category_l1": "category_l1（一级分类）", "category_l2": "category_l2（二级分类）",
+    "district": "district（区）", "street": "street（街乡镇）", "handler_level": "handler_level（承办层级）",
+    "handler": "handler（承办单位）", "topic": "topic（每月一题）", "count": "count（数量）",
+}
+MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: RawSource
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"数据错误：{self.source.where(self.row)}，{self.message}"
+
+
+def _suggest(value: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(value, known, n=3, cutoff=0.4)
+    return f"相近的名称：{'、'.join(guess)}" if guess else f"可用的名称见分类配置（共 {len(known)} 个）"
+
+
+class RecordStore:
+    """A DuckDB connection holding the validated ``records`` view, and the group-bys over it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sources: list[RawSource]) -> None:
+        self.con = con
+        self.sources = sources
+
+    # --- building -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, files: list[tuple[Path, str | None, str | None]], profile: Profile, taxonomy: Taxonomy,
+             con: duckdb.DuckDBPyConnection | None = None) -> "RecordStore":
+        con = con or duckdb.connect()
+        sources = [register_source(con, f"src_{i}", path, fmt, sheet) for i, (path, fmt, sheet) in enumerate(files)]
+        problems: list[Problem] = []
+        for src in sources:
+            problems += _check_source(con, src, profile, taxonomy)
+        if problems:
+            lines = [str(p) for p in problems[:MAX_REPORTED]]
+            if len(problems) > MAX_REPORTED:
+                lines.append(f"……另有 {len(problems) - MAX_REPORTED} 处问题未列出。")
+            raise DataError(lines[0], lines)
+        union = " UNION ALL ".join(_typed_select(src) for src in sources)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(taxonomy)}")
+        return cls(con, sources)
+
+    # --- queries ----------------------------------------------------------------------------
+    def group(self, period: Period, by: tuple[str, ...] = (), where: dict[str, object] | None = None) -> pd.DataFrame:
+        """Sum of ``count`` over ``period`` grouped by ``by`` (contract columns), with equality filters."""
+        for col in by + tuple(where or ()):
+            if col not in COLUMNS:
+                raise ValueError(f"unknown records column {col!r}")
+        conds, params = ["month >= ?", "month < ?"], [_month(period.start), _month_end(period)]
+        for col, value in (where or {}).items():
+            if isinstance(value, (list, tuple)):
+                conds.append(f"{col} IN ({', '.join('?' for _ in value)})")
+                params += list(value)
+            elif value is None:
+                conds.append(f"{col} IS NULL")
+            else:
+                conds.append(f"{col} = ?")
+                params.append(value)
+        cols = ", ".join(by)
+        select = f"{cols}, " if by else ""
+        group = f"GROUP BY {cols} ORDER BY {cols}" if by else ""
+        sql = f"SELECT {select}CAST(COALESCE(SUM(count), 0) AS BIGINT) AS count FROM records WHERE {' AND '.join(conds)} {group}"
+        return self.con.execute(sql, params).df()
+
+    def total(self, period: Period, where: dict[str, object] | None = None) -> int:
+        return int(self.group(period, (), where)["count"].iloc[0])
+
+
+def _month(d) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _month_end(period: Period) -> str:
+    # half-open on months: a calendar period ending 2024-01-01 covers months < '2024-01'
+    return _month(period.end)
+
+
+def _col(src: RawSource, name: str) -> str:
+    return f'"{name}"' if name in src.columns else "NULL"
+
+
+def _typed_select(src: RawSource) -> str:
+    parts = [f"CAST({_col(src, c)} AS VARCHAR) AS {c}" for c in COLUMNS if c != "count"]
+    parts.append('CAST(CAST("count" AS DOUBLE) AS BIGINT) AS count')
+    return f"SELECT {', '.join(parts)} FROM {src.name}"
+
+
+def _remapped_select(taxonomy: Taxonomy) -> str:
+    """Apply taxonomy changes to every row received before the change took effect."""
+    l1, l2 = "category_l1", "category_l2"
+    for remap in taxonomy.remaps:
+        for rule in remap.map:
+            cond = " AND ".join(
+                [f"month < '{remap.effective}'"]
+                + [f"{k} = '{_sql_str(v)}'" for k, v in rule.from_.items()]
+            )
+            new_l1 = rule.to.get("category_l1")
+            new_l2 = rule.to.get("category_l2")
+            if new_l1:
+                l1 = f"CASE WHEN {cond} THEN '{_sql_str(new_l1)}' ELSE {l1} END"
+            if new_l2:
+                l2 = f"CASE WHEN {cond} THEN '{_sql_str(new_l2)}' ELSE {l2} END"
+    others = ", ".join(c for c in COLUMNS if c not in ("category_l1", "category_l2"))
+    return f"SELECT {l1} AS category_l1, {l2} AS category_l2, {others} FROM records_unmapped"
+
+
+def _sql_str(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profile, taxonomy: Taxonomy) -> list[Problem]:
+    missing = [c for c in REQUIRED if c not in src.columns]
+    if missing:
+        extra = [c for c in src.columns if c not in COLUMNS]
+        hints = []
+        for m in missing:
+            guess = difflib.get_close_matches(m, extra, n=1, cutoff=0.5)
+            hints.append(f"{FIELD_NAMES[m]}" + (f"（是否是 “{guess[0]}”？）" if guess else ""))
+        return [Problem(src, None, f"缺少必需的列：{'、'.join(hints)}。现有的列：{'、'.join(src.columns)}。")]
+    problems: list[Problem] = []
+
+    def rows(sql: str) -> list[tuple]:
+        return con.execute(f"SELECT _row, * EXCLUDE (_row) FROM ({sql}) LIMIT {MAX_REPORTED + 1}").fetchall()
+
+    n = src.name
+    # count: a positive integer
+    for row, value in rows(
+        f"SELECT _row, CAST(\"count\" AS VARCHAR) AS v FROM {n} "
+        f"WHERE \"count\" IS NULL OR NOT regexp_full_match(trim(CAST(\"count\" AS VARCHAR)), '[0-9]+(\\.0+)?') "
+        f"OR TRY_CAST(\"count\" AS DOUBLE) < 1 ORDER BY _row"
+    ):
+        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['count']}的值 “{value if value is not None else ''}” "
+                                          "不是正整数。请填写大于等于 1 的整数件数。"))
+    for row, value in rows(
+        f"SELECT _row, CAST(month AS VARCHAR) FROM {n} WHERE month IS NULL OR NOT "
+        f"regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])') ORDER BY _row"
+    ):
+        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['month']}的值 “{value or ''}” 不是“年-月”格式。"
+                                          "请写成 2023-07 这样的形式。"))
+    allowed = {"channel": list(profile.channels), "disposition": list(profile.dispositions.values())}
+    for field, known in allowed.items():
+        in_list = ", ".join(f"'{_sql_str(k)}'" for k in known)
+        for row, value in rows(f"SELECT _row, {field} FROM {n} WHERE {field} IS NULL OR {field} NOT IN ({in_list}) ORDER BY _row"):
+            problems.append(Problem(src, row, f"字段 {FIELD_NAMES[field]}的值 “{value or ''}” 不在允许的取值中。"
+                                              f"应为：{'、'.join(known)}。"))
+    cats = list(taxonomy.categories)
+    in_list = ", ".join(f"'{_sql_str(k)}'" for k in cats)
+    for row, value in rows(f"SELECT _row, category_l1 FROM {n} WHERE category_l1 IS NULL OR category_l1 NOT IN ({in_list}) ORDER BY _row"):
+        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['category_l1']}的值 “{value or ''}” 不是已知的一级分类。"
+                                          f"{_suggest(value or '', cats)}。"))
+    if "category_l2" in src.columns:
+        pairs = [(l1, l2) for l1, subs in taxonomy.categories.items() for l2 in subs]
+        con.register(f"{n}_tax", pd.DataFrame(pairs, columns=["l1", "l2"]))
+        for row, l1, l2 in rows(
+            f"SELECT s._row, s.category_l1, s.category_l2 FROM {n} s WHERE s.category_l2 IS NOT NULL AND "
+            f"s.category_l1 IN ({in_list}) AND NOT EXISTS (SELECT 1 FROM {n}_tax t WHERE t.l1 = s.category_l1 "
+            f"AND t.l2 = s.category_l2) ORDER BY s._row"
+        ):
+            problems.append(Problem(src, row, f"字段 {FIELD_NAMES['category_l2']}的值 “{l2}” 不是一级分类“{l1}”下的"
+                                              f"二级分类。{_suggest(l2, taxonomy.categories[l1])}。"))
+    problems.sort(key=lambda p: (p.row or 0))
+    return problems

@@ -1,0 +1,97 @@
+"""HTML → PDF with WeasyPrint: restricted resource loading, strict mode, fixed metadata, atomic write."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..errors import RenderError
+
+log = logging.getLogger("reportgen")
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def make_url_fetcher(allowed_roots: list[Path]):
+    """Only ``file:`` (and ``data:``) URLs under the allowed folders; no network, no other files.
+
+    A refused URL raises inside WeasyPrint, which logs a warning and leaves the resource out
+    (``--strict`` turns that warning into a failure).
+    """
+    from weasyprint.urls import URLFetcher
+
+    roots = [r.resolve() for r in allowed_roots]
+
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if not any(path.is_relative_to(r) for r in roots):
+                    raise PermissionError(f"报告引用了项目之外的文件 {path}，已拒绝")
+            elif parsed.scheme != "data":
+                raise PermissionError(f"报告引用了外部资源 {url}，只允许项目内的文件")
+            return super().fetch(url, headers)
+
+    return ProjectFetcher(allowed_protocols={"file", "data"}, timeout=5)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
+               title_offset_css=None) -> bytes:
+    """Lay out and write the PDF.
+
+    The body's page numbers start at 1 after the cover and the 目录: the first layout finds on
+    which page the body begins, and the page counter is set so that this page is — 1 —.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    counter = _Counter()
+    wlog = logging.getLogger("weasyprint")
+    wlog.addHandler(counter)
+    try:
+        fonts = FontConfiguration()
+        fetcher = make_url_fetcher(allowed_roots)
+        document = HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
+        offset = 2  # cover + one 目录 page, the usual case
+        for _ in range(3):
+            css = CSS(string=f"@page :first {{ counter-reset: page {1 - offset}; }}", font_config=fonts)
+            rendered = document.render(stylesheets=[css], font_config=fonts, optimize_images=False)
+            first_body = next((i for i, p in enumerate(rendered.pages) if p._page_box.page_type.name == "body"), 0)
+            if first_body == offset:
+                break
+            offset = first_body
+        if strict and counter.records:
+            msgs = "；".join(r.getMessage() for r in counter.records[:5])
+            raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")
+        return rendered.write_pdf(uncompressed_pdf=False)
+    finally:
+        wlog.removeHandler(counter)

@@ -1,0 +1,139 @@
+"""Sections of the annual city report (年度数据分析报告)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from ..charts import ChartSpec, Series
+from ..config.models import SectionSpec
+from ..metrics import Ranked, cross, monthly, ranked, split
+from ..narrative import describe_trends
+from ..narrative.trends import SeriesFacts
+from ..numbers import Amount, Change, Ratio
+from .build import BuildContext, section
+
+
+def _months_axis(ctx: BuildContext) -> tuple[str, ...]:
+    return tuple(f"{int(m[5:])}月" for m in ctx.period.months)
+
+
+def category_label(ctx: BuildContext, name: str) -> Markup:
+    """A category name with the footnote of a taxonomy change at its first mention."""
+    key = f"remap:{name}"
+    if key in ctx.wording.footnotes.texts:
+        return Markup("{}{}").format(name, ctx.wording.footnotes.call(key))
+    return Markup.escape(name)
+
+
+@section("overview")
+def overview(ctx: BuildContext, spec: SectionSpec) -> None:
+    """一、总体情况及受理特点: reception, channels, the top-N categories."""
+    p = spec.params
+    store, cur, prev = ctx.store, ctx.period, ctx.compare
+    W, P = ctx.wan_places, ctx.pct_places
+    names = ctx.cfg.profile.dispositions
+    ctx.heading(1, spec.title)
+
+    total, prev_total = store.total(cur), store.total(prev)
+    disp, prev_disp = split(store, cur, "disposition"), split(store, prev, "disposition")
+    d_name, a_name = names["dispatched"], names["direct"]
+    v = {
+        "total": Amount(total, W), "total_change": Change(total, prev_total, P),
+        "dispatched": Amount(disp.get(d_name, 0), W),
+        "dispatched_change": Change(disp.get(d_name, 0), prev_disp.get(d_name, 0), P),
+        "dispatched_share": Ratio(disp.get(d_name, 0), total, P),
+        "direct": Amount(disp.get(a_name, 0), W),
+        "direct_change": Change(disp.get(a_name, 0), prev_disp.get(a_name, 0), P),
+        "direct_share": Ratio(disp.get(a_name, 0), total, P),
+    }
+    ctx.para(f"{spec.id}.reception", ctx.wording.render("overview.reception", **ctx.base_vars(), **v), v)
+    by_month = monthly(store, cur, "disposition", names=[d_name, a_name])
+    ctx.figure(f"{spec.id}.reception", "overview.reception", ChartSpec(
+        family="stacked_bar", categories=_months_axis(ctx),
+        series=tuple(Series(n, tuple(float(Amount(x, W).wan_value) for x in vals), labels=None)
+                     for n, vals in (("诉求", by_month[d_name]), (a_name, by_month[a_name]))),
+        y_label="万件", value_labels=False, height_mm=70.0))
+
+    ch = split(store, cur, "channel")
+    channels = [{"name": c, "amount": Amount(ch.get(c, 0), W), "share": Ratio(ch.get(c, 0), total, P)}
+                for c in ctx.cfg.profile.channels]
+    ctx.para(f"{spec.id}.channels", ctx.wording.render("overview.channels", **ctx.base_vars(), channels=channels),
+             {"channels": {c["name"]: c for c in channels}})
+    ch_month = monthly(store, cur, "channel", names=list(ctx.cfg.profile.channels))
+    ctx.figure(f"{spec.id}.channels", "overview.channels", ChartSpec(
+        family="stacked_bar", categories=_months_axis(ctx),
+        series=tuple(Series(f"{c}渠道", tuple(float(Amount(x, W).wan_value) for x in ch_month[c])) for c in ch_month),
+        y_label="万件", value_labels=False, height_mm=70.0))
+
+    n = int(p.get("top_n", 20))
+    share_n = int(p.get("share_top", 5))
+    cats = ranked(store, cur, "category_l1", exclude=tuple(ctx.cfg.period_file.exclude_categories))[:n]
+    top_sum = sum(c.count for c in cats)
+    by_disp = cross(store, cur, "category_l1", "disposition")
+    d_share = {c.name: Ratio(by_disp.get(c.name, {}).get(d_name, 0), c.count, P) for c in cats}
+    order = sorted(cats, key=lambda c: (-d_share[c.name].exact, c.name))
+    dispatch_top = [c.name for c in order[:share_n]]
+    direct_top = [c.name for c in reversed(order)][:share_n]
+    v = {"n": n, "top_sum": Amount(top_sum, W), "top_share": Ratio(top_sum, total, P),
+         "dispatch_top": [category_label(ctx, x) for x in dispatch_top],
+         "direct_top": [category_label(ctx, x) for x in direct_top]}
+    ctx.para(f"{spec.id}.top", ctx.wording.render("overview.top", **ctx.base_vars(), **v), v)
+    ctx.figure(f"{spec.id}.top", "overview.top", ChartSpec(
+        family="hbar", categories=tuple(c.name for c in cats),
+        series=(Series("反映量", tuple(float(Amount(c.count, W).wan_value) for c in cats),
+                       labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
+        y_label="万件", legend=False, height_mm=120.0), n=n)
+
+
+def _trend_text(ctx: BuildContext, facts: list[SeriesFacts]) -> Markup | None:
+    clauses = describe_trends(facts)
+    parts = []
+    for c in clauses:
+        key = f"trend.{c.kind}"
+        parts.append(ctx.wording.render(key, names=c.names, months=c.months, values=c.values,
+                                        many=len(c.names) > 1))
+    if not parts:
+        return None
+    return ctx.wording.render("trend.sentence", clauses=parts)
+
+
+@section("top_categories")
+def top_categories(ctx: BuildContext, spec: SectionSpec) -> None:
+    """二、群众反映前十类问题情况: per category its top sub-categories and their monthly trends."""
+    p = spec.params
+    store, cur, prev = ctx.store, ctx.period, ctx.compare
+    W, P = ctx.wan_places, ctx.pct_places
+    n, sub_n = int(p.get("top_n", 10)), int(p.get("sub_top_n", 5))
+    ctx.heading(1, spec.title)
+    cats: list[Ranked] = ranked(store, cur, "category_l1", exclude=tuple(ctx.cfg.period_file.exclude_categories))[:n]
+    prev_all = split(store, prev, "category_l1")
+    ctx.para(f"{spec.id}.intro", None)
+    ctx.figure(f"{spec.id}.top", "top_categories.top", ChartSpec(
+        family="bar", categories=tuple(c.name for c in cats),
+        series=(Series("反映量", tuple(float(Amount(c.count, W).wan_value) for c in cats),
+                       labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
+        y_label="万件", legend=False, height_mm=70.0), n=n)
+    for cat in cats:
+        ctx.heading(2, cat.name)
+        subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})[:sub_n]
+        v: dict[str, Any] = {
+            "name": cat.name, "label": Markup.escape(cat.name),
+            "amount": Amount(cat.count, W), "change": Change(cat.count, prev_all.get(cat.name, 0), P),
+            "subs": [(s.name, Amount(s.count, W)) for s in subs],
+        }
+        pid = f"{spec.id}.{cat.name}"
+        ctx.para(f"{pid}.summary", ctx.wording.render("top_categories.summary", **ctx.base_vars(), **v), v)
+        ctx.figure(f"{pid}.subs", "top_categories.subs", ChartSpec(
+            family="bar", categories=tuple(s.name for s in subs),
+            series=(Series("反映量", tuple(float(Amount(s.count, W).wan_value) for s in subs),
+                           labels=tuple(Amount(s.count, W).wan_num for s in subs)),),
+            y_label="万件", legend=False, height_mm=60.0), name=cat.name)
+        series = monthly(store, cur, "category_l2", where={"category_l1": cat.name}, names=[s.name for s in subs])
+        facts = [SeriesFacts(name, tuple(vals), places=W) for name, vals in series.items()]
+        ctx.para(f"{pid}.trend", _trend_text(ctx, facts), {"s": {f.name: f for f in facts}, **v})
+        ctx.figure(f"{pid}.monthly", "top_categories.monthly", ChartSpec(
+            family="line", categories=_months_axis(ctx),
+            series=tuple(Series(f.name, tuple(float(Amount(x, W).wan_value) for x in f.values)) for f in facts),
+            y_label="万件", value_labels=False, height_mm=70.0), name=cat.name)

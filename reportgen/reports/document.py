@@ -1,0 +1,62 @@
+"""The document model handed from the report builders to the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..charts import ChartSpec
+
+
+@dataclass
+class Heading:
+    level: int            # 1: 一、  2: （一）  3: 1.
+    number: str
+    title: str
+    anchor: str
+    kind: str = "heading"
+
+    @property
+    def text(self) -> str:
+        return f"{self.number}{self.title}"
+
+
+@dataclass
+class Para:
+    id: str
+    html: Markup
+    overridden: bool = False   # an analyst replaced the generated text
+    generated: Markup | None = None
+    kind: str = "para"
+
+
+@dataclass
+class Figure:
+    id: str
+    caption: str
+    spec: ChartSpec
+    note: str | None = None
+    src: Path | None = None
+    kind: str = "figure"
+
+
+@dataclass
+class Document:
+    kind: str
+    title: str
+    issuer: str
+    date: str
+    document_date: str
+    blocks: list = field(default_factory=list)
+    toc_levels: int = 2
+    lang: str = "zh-CN"
+
+    @property
+    def headings(self) -> list[Heading]:
+        return [b for b in self.blocks if isinstance(b, Heading)]
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [b for b in self.blocks if isinstance(b, Figure)]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up on a fresh Debian 12 machine:
+#   system packages (pango, harfbuzz-subset, poppler, fonts), the open CJK fonts copied into fonts/,
+#   a virtualenv in .venv with reportgen installed, and the generated sample data in data/generated/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai"
+missing=""
+for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  echo "[setup] apt-get install$missing"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+# Fonts: FandolFang (仿宋) ships only inside texlive-lang-chinese; take the one file.
+mkdir -p fonts
+if [ ! -f fonts/FandolFang-Regular.otf ] || [ ! -f fonts/FandolSong-Regular.otf ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download texlive-lang-chinese >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download texlive-lang-chinese >/dev/null; })
+  dpkg-deb --fsys-tarfile "$tmp"/texlive-lang-chinese_*.deb \
+    | tar -x -C "$tmp" --wildcards "*/fandol/FandolFang-Regular.otf" "*/fandol/FandolSong-Regular.otf"
+  cp "$(find "$tmp" -name FandolFang-Regular.otf | head -1)" "$(find "$tmp" -name FandolSong-Regular.otf | head -1)" fonts/
+  rm -rf "$tmp"
+fi
+[ -f fonts/LXGWWenKai-Regular.ttf ] || cp /usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf fonts/
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+if ! .venv/bin/python -c "import reportgen, pytest, pypdf" >/dev/null 2>&1 \
+   || [ pyproject.toml -nt .venv/.installed ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  touch .venv/.installed
+fi
+
+# Noto CJK come as collections (.ttc); extract the Simplified-Chinese faces as single fonts.
+.venv/bin/python scripts/extract_fonts.py fonts
+
+# Sample data (deterministic).
+if [ ! -f data/generated/records-2023.parquet ] || [ data/generate_sample.py -nt data/generated/records-2023.parquet ] \
+   || [ -n "$(find data/targets config -newer data/generated/records-2023.parquet -name '*.yaml' 2>/dev/null)" ]; then
+  .venv/bin/python data/generate_sample.py --out data/generated
+fi
+echo "[setup] ok"

@@ -1,0 +1,41 @@
+from decimal import Decimal
+
+import pytest
+
+from reportgen.numbers import Amount, Change, Ratio, cn_number, cn_ordinal, round_half_up
+
+
+def test_half_up_on_exact_decimal_not_binary_float():
+    # binary float rounding gives 2.67 for round(2.675, 2); the report must print 2.68
+    assert round(2.675, 2) == 2.67
+    assert round_half_up(Decimal("2.675"), 2) == Decimal("2.68")
+    assert round_half_up(Decimal("-2.45"), 1) == Decimal("-2.5")
+    # 0.15 万件 is exactly 1500 件 → 0.2 (float 0.15 is 0.1499999…)
+    assert Amount(1500).wan == "0.2万件"
+    assert Amount(1499).wan == "0.1万件"
+
+
+def test_amount_forms():
+    a = Amount(21438123)
+    assert (a.wan, a.wan_num, a.wan_short) == ("2143.8万件", "2143.8", "2143.8万")
+    assert Amount(6754).auto == "6754件"
+    assert Amount(19000).auto == "1.9万件"
+    assert Amount(21438123, places=2).wan == "2143.81万件"
+
+
+def test_ratio_and_change_words():
+    assert Ratio(10894000, 21438000).pct == "50.8%"
+    assert Ratio(1, 3, places=2).pct == "33.33%"
+    assert Change(10894000, 8835000).words() == "同比上升23.3%"
+    assert Change(21438000, 75924000).words() == "同比下降71.8%"
+    assert Change(100000, 100040).words() == "同比持平"       # -0.04 % rounds to 0.0
+    assert Change(20893, 23700, places=2).words("环比") == "环比下降11.84%"
+    with pytest.raises(ZeroDivisionError):
+        Change(5, 0).exact
+
+
+def test_chinese_numerals():
+    assert [cn_number(n) for n in (1, 10, 12, 20, 23)] == ["一", "十", "十二", "二十", "二十三"]
+    assert cn_ordinal(3, 1) == "三、"
+    assert cn_ordinal(10, 2) == "（十）"
+    assert cn_ordinal(16, 3) == "16."

@@ -129,11 +129,11 @@ def top_categories(ctx: BuildContext, spec: SectionSpec) -> None:
             family="bar", categories=tuple(s.name for s in subs),
             series=(Series("反映量", tuple(float(Amount(s.count, W).wan_value) for s in subs),
                            labels=tuple(Amount(s.count, W).wan_num for s in subs)),),
-            y_label="万件", legend=False, height_mm=60.0), name=cat.name)
+            y_label="万件", legend=False, height_mm=50.0), name=cat.name)
         series = monthly(store, cur, "category_l2", where={"category_l1": cat.name}, names=[s.name for s in subs])
         facts = [SeriesFacts(name, tuple(vals), places=W) for name, vals in series.items()]
         ctx.para(f"{pid}.trend", _trend_text(ctx, facts), {"s": {f.name: f for f in facts}, **v})
         ctx.figure(f"{pid}.monthly", "top_categories.monthly", ChartSpec(
             family="line", categories=_months_axis(ctx),
             series=tuple(Series(f.name, tuple(float(Amount(x, W).wan_value) for x in f.values)) for f in facts),
-            y_label="万件", value_labels=False, height_mm=70.0), name=cat.name)
+            y_label="万件", value_labels=False, height_mm=62.0), name=cat.name)

@@ -4,9 +4,9 @@ Each series is classified by simple, documented rules on its exact monthly count
 
 * ``rising``          ≥ 7 of the 11 steps go up, the last month ≥ 1.3 × the first, maximum in the last quarter
 * ``two_peaks``       two local maxima ≥ 3 months apart, both ≥ 1.15 × the mean, a dip ≥ 15 % between them
+* ``concentrated``    three consecutive months hold ≥ 40 % of the year
 * ``peak_then_flat``  maximum before the last quarter; afterwards within ±15 % of their mean and ≤ 0.9 × peak
 * ``peak_then_fall``  maximum before the last quarter; the last month ≤ 0.75 × peak
-* ``concentrated``    three consecutive months hold ≥ 40 % of the year
 * ``flat``            (max − min) < 0.3 × mean
 * ``fluctuating``     anything else
 The first (largest) series is always described; the others only when notable (not flat or
@@ -93,6 +93,9 @@ def classify(values: tuple[int, ...]) -> tuple[str, list[int]]:
         dip = min(v[a:b + 1])
         if b - a >= 3 and min(v[a], v[b]) >= mean * Decimal("1.15") and dip <= min(v[a], v[b]) * Decimal("0.85"):
             return "two_peaks", [a, b]
+    best = max(range(n - 2), key=lambda k: (sum(v[k:k + 3]), -k))
+    if sum(v[best:best + 3]) >= sum(v) * Decimal("0.4"):
+        return "concentrated", [best, best + 2]
     if top < n - 3:
         after = v[top + 1:]
         am = sum(after) / len(after)
@@ -100,9 +103,6 @@ def classify(values: tuple[int, ...]) -> tuple[str, list[int]]:
             return "peak_then_flat", [top]
         if after[-1] <= v[top] * Decimal("0.75"):
             return "peak_then_fall", [top]
-    best = max(range(n - 2), key=lambda k: (sum(v[k:k + 3]), -k))
-    if sum(v[best:best + 3]) >= sum(v) * Decimal("0.4"):
-        return "concentrated", [best, best + 2]
     if max(v) - min(v) < mean * Decimal("0.3"):
         return "flat", []
     return "fluctuating", []

@@ -55,13 +55,13 @@ def main() -> None:
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
            strict: bool, workers: int) -> None:
     """生成报告 PDF。"""
-    from .pipeline import build, render_to_pdf
+    from .pipeline import build, render_to_pdf, standalone_html
     from .render import write_atomic
 
     built = build(kind, period, config_dir, workers=workers)
     out = out or Path("out") / f"{kind}-{period}.pdf"
     if html_out:
-        write_atomic(html_out, built.html.encode("utf-8"))
+        write_atomic(html_out, standalone_html(built).encode("utf-8"))
     render_to_pdf(built, out, strict=strict)
     click.echo(f"已生成 {out}（{sum(built.timings.values()):.1f} 秒）")
 
@@ -78,6 +78,22 @@ def paragraphs(kind: str, period: str, config_dir: Path | None) -> None:
         if b.kind == "para":
             mark = "  [已由分析人员改写]" if b.overridden else ""
             click.echo(f"{b.id}{mark}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
+def schema(out: Path) -> None:
+    """写出配置文件的 JSON Schema（供编辑器补全和检查）。"""
+    import json
+
+    from .config.models import PeriodFile, Profile, ReportKind, Taxonomy
+    from .render import write_atomic
+
+    for name, model in (("profile", Profile), ("taxonomy", Taxonomy), ("report-kind", ReportKind),
+                        ("period", PeriodFile)):
+        target = out / f"{name}.schema.json"
+        write_atomic(target, json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2).encode())
+        click.echo(f"已写出 {target}")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,16 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     return Built(cfg, doc, html, t)
 
 
+def standalone_html(built: Built) -> str:
+    """The same HTML with every chart inlined as a data: URI (a single file to mail or archive)."""
+    import base64
+
+    def data_uri(fig) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(fig.src.read_bytes()).decode("ascii")
+
+    return render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri)
+
+
 def text_of(html: str) -> str:
     return unescape(re.sub(r"<style>.*?</style>|<[^>]+>", "", html, flags=re.S))
 

@@ -153,3 +153,15 @@ def test_charts_text_is_text(pages):
     text = norm("".join(pages))
     # chart axis labels and value labels come out of the PDF as text
     assert "线上退费纠纷" in text and "232.2" in text and "12月" in text
+
+
+def test_no_line_starts_with_closing_punctuation(pages):
+    bad = [line for p in pages[2:] for line in p.splitlines() if line and line[0] in "。，、；：？！）》”’"]
+    assert bad == []
+
+
+def test_body_grid_is_about_28_characters_per_line(pages):
+    # full lines of pure Chinese text in the body hold 27–28 characters (3号 on a 156 mm line)
+    lines = [line.strip() for p in pages[2:] for line in p.splitlines()]
+    widths = [len(line) for line in lines if len(line) >= 26 and re.fullmatch(r"[\u4e00-\u9fff，、。“”；：（）]+", line)]
+    assert widths and max(widths) <= 28 and min(widths) >= 26

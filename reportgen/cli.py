@@ -81,6 +81,32 @@ def paragraphs(kind: str, period: str, config_dir: Path | None) -> None:
 
 
 @main.command()
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="数据清单（缺省为 PDF 旁的 <名称>.figures.json）。")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), help="城市配置目录。")
+def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
+    """核对 PDF 中的每个数字都在数据清单中（日期、序号、页码按规则除外）。"""
+    from .check import check as run_check
+    from .config.load import default_config_dir, load_model
+    from .config.models import Profile
+    from .pipeline import manifest_path
+
+    manifest = manifest or manifest_path(pdf)
+    if not manifest.exists():
+        click.echo(f"找不到数据清单 {manifest}。请先用 reportgen render 生成报告。", err=True)
+        sys.exit(2)
+    profile, _ = load_model((config_dir or default_config_dir()) / "profile.yaml", Profile)
+    problems = run_check(pdf, manifest, [profile.hotline, profile.city])
+    for p in problems:
+        click.echo(str(p), err=True)
+    if problems:
+        click.echo(f"共 {len(problems)} 个数字不在数据清单中。", err=True)
+        sys.exit(1)
+    click.echo(f"{pdf}：全部数字均可追溯。")
+
+
+@main.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
 def schema(out: Path) -> None:
     """写出配置文件的 JSON Schema（供编辑器补全和检查）。"""

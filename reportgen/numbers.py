@@ -8,8 +8,10 @@ chart labels alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+
+from .provenance import Source, derived, note, source_of
 
 WAN = Decimal(10000)
 
@@ -30,6 +32,11 @@ class Amount:
 
     count: int
     places: int = 1  # decimals of the 万 figure
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.source is None and source_of(self.count) is not None:
+            object.__setattr__(self, "source", source_of(self.count))
 
     @property
     def wan_value(self) -> Decimal:
@@ -38,7 +45,9 @@ class Amount:
     @property
     def wan_num(self) -> str:
         """'2143.8' — the 万 figure without unit (chart labels, tables)."""
-        return fmt_decimal(Decimal(self.count) / WAN, self.places)
+        text = fmt_decimal(Decimal(self.count) / WAN, self.places)
+        note(text, f"{int(self.count)}/10000", "万件", self.source)
+        return text
 
     @property
     def wan(self) -> str:
@@ -46,14 +55,29 @@ class Amount:
         return f"{self.wan_num}万件"
 
     @property
+    def wan_trim(self) -> str:
+        """'140万件' for 140.0, '19.4万件' otherwise (the 2022 edition's handling sentences)."""
+        num = self.wan_num
+        if "." in num:
+            num = num.rstrip("0").rstrip(".")
+            note(num, f"{int(self.count)}/10000", "万件", self.source)
+        return f"{num}万件"
+
+    @property
     def wan_short(self) -> str:
         """'2.6万' (the seeds drop 件 in some sentences)."""
         return f"{self.wan_num}万"
 
     @property
+    def num(self) -> str:
+        """'6754' — the exact count (tables)."""
+        note(str(int(self.count)), str(int(self.count)), "件", self.source)
+        return str(int(self.count))
+
+    @property
     def jian(self) -> str:
         """'6754件' — an exact count."""
-        return f"{self.count}件"
+        return f"{self.num}件"
 
     @property
     def auto(self) -> str:
@@ -80,7 +104,9 @@ class Ratio:
 
     @property
     def pct_num(self) -> str:
-        return fmt_decimal(self.exact, self.places)
+        text = fmt_decimal(self.exact, self.places)
+        note(text, f"{int(self.part)}/{int(self.whole)}*100", "%", derived("part/whole", self.part, self.whole))
+        return text
 
     @property
     def pct(self) -> str:
@@ -119,7 +145,10 @@ class Change:
     @property
     def pct(self) -> str:
         """Absolute value: '23.3%'."""
-        return f"{abs(self.rounded):.{self.places}f}%"
+        text = f"{abs(self.rounded):.{self.places}f}"
+        note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
+             derived("(current-previous)/previous", self.current, self.previous))
+        return f"{text}%"
 
     def words(self, prefix: str = "同比") -> str:
         """'同比上升23.3%' / '同比下降71.8%' / '同比持平'."""
@@ -129,7 +158,10 @@ class Change:
 
     @property
     def signed_pct_num(self) -> str:
-        return f"{self.rounded:.{self.places}f}"
+        text = f"{self.rounded:.{self.places}f}"
+        note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
+             derived("(current-previous)/previous", self.current, self.previous))
+        return text
 
 
 CN_NUMERALS = "〇一二三四五六七八九"

@@ -26,7 +26,7 @@ class Period:
     # --- naming --------------------------------------------------------------------------
     @property
     def year(self) -> int:
-        return (self.end - dt.timedelta(days=1)).year if self.kind != "assessment" else self.end.year
+        return (self.end - dt.timedelta(days=1)).year if not self.kind.startswith("assessment") else self.end.year
 
     @property
     def label(self) -> str:
@@ -48,7 +48,13 @@ class Period:
 
     @property
     def months(self) -> list[str]:
-        """Calendar months 'YYYY-MM' covered by a year or month period."""
+        """Months 'YYYY-MM' covered: calendar months, or the 考核期 named by their end month."""
+        if self.kind in ("assessment", "assessment_year"):
+            out, d = [], self.end.replace(day=1)
+            while d > self.start:
+                out.insert(0, f"{d.year:04d}-{d.month:02d}")
+                d = _add_months(d, -1)
+            return out
         out, d = [], self.start.replace(day=1)
         while d < self.end:
             out.append(f"{d.year:04d}-{d.month:02d}")
@@ -81,8 +87,12 @@ def _shift_key(key: str, years: int) -> str:
 
 
 def parse_period(text: str) -> Period:
-    """'2023' → calendar year; '2023-09' → calendar month; '2023-09K' → 考核期 2023-08-19 … 2023-09-19."""
+    """'2023' → calendar year; '2023-09' → calendar month; '2023-09K' → 考核期 2023-08-19 … 2023-09-19;
+    '2023K' → the twelve 考核期 of 2023 (2022-12-19 … 2023-12-19)."""
     text = str(text).strip()
+    if m := re.fullmatch(r"(\d{4})K", text):
+        y = int(m.group(1))
+        return Period("assessment_year", dt.date(y - 1, 12, 19), dt.date(y, 12, 19), text)
     if m := re.fullmatch(r"(\d{4})", text):
         y = int(m.group(1))
         return Period("year", dt.date(y, 1, 1), dt.date(y + 1, 1, 1), text)

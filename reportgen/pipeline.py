@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
+from . import provenance
 from .charts import ChartStyle, render_charts
 from .config import Config, load_config
 from .config.load import PROJECT_ROOT
 from .errors import RenderError
+from .periods import parse_period
 from .records import RecordStore
 from .render import render_html, render_pdf, write_atomic
 from .render.glyphs import missing_glyphs
@@ -35,6 +37,7 @@ class Built:
     doc: Document
     html: str
     timings: dict[str, float] = field(default_factory=dict)
+    manifest: provenance.Manifest | None = None
 
 
 def chart_style() -> ChartStyle:
@@ -47,21 +50,42 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     t0 = time.perf_counter()
     cfg = load_config(kind, period, config_dir, period_path)
     files = [(cfg.resolve(s.path), s.format, s.sheet) for s in cfg.period_file.sources["records"]]
-    store = RecordStore.open(files, cfg.profile, cfg.taxonomy)
+    end = parse_period(cfg.period_file.period).end
+    store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=f"{end.year:04d}-{end.month:02d}")
     t["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    doc = build_report(cfg, store)
+    with provenance.collecting() as manifest:
+        doc = build_report(cfg, store)
     t["aggregate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figures = doc.figures
     paths = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers)
     for f, p in zip(figures, paths):
         f.src = p
+        _note_ticks(manifest, f)
     t["charts"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     html = render_html(doc, profile_dir=cfg.profile_dir)
     t["html"] = time.perf_counter() - t0
-    return Built(cfg, doc, html, t)
+    return Built(cfg, doc, html, t, manifest)
+
+
+_SVG_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+_NUM = re.compile(r"^[−-]?\d+(?:\.\d+)?%?$")
+
+
+def _note_ticks(manifest: provenance.Manifest, fig) -> None:
+    """Numbers a chart prints besides its value labels (axis ticks) go into the manifest too."""
+    labels = {lab for s in fig.spec.series for lab in (s.labels or ())}
+    for text in _SVG_TEXT.findall(fig.src.read_text(encoding="utf-8")):
+        text = unescape(text).strip()
+        if _NUM.match(text) and text not in labels:
+            manifest.note(text.replace("−", "-").rstrip("%"), text, "axis", provenance.Source("axis tick"))
+    manifest.place(fig.id)
+
+
+def manifest_path(pdf: Path) -> Path:
+    return pdf.with_name(pdf.stem + ".figures.json")
 
 
 def standalone_html(built: Built) -> str:
@@ -93,6 +117,8 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False) -> Path:
                      allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
                      strict=strict)
+    if built.manifest is not None:
+        write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
     write_atomic(out, pdf)
     built.timings["pdf"] = time.perf_counter() - t0
     return out

@@ -19,11 +19,12 @@ from .errors import DataError
 from .periods import Period
 from .sources import RawSource, register_source
 
-COLUMNS = ("month", "channel", "disposition", "category_l1", "category_l2", "district", "street",
+COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
            "handler_level", "handler", "topic", "count")
-REQUIRED = ("month", "channel", "disposition", "category_l1", "count")
+REQUIRED = ("channel", "disposition", "category_l1", "count")   # and month or date
+DERIVED = ("kmonth",)   # 考核期 month key: the 19th 0:00 of the previous month to the 19th 0:00, named by its end
 FIELD_NAMES = {
-    "month": "month（受理月份）", "channel": "channel（渠道）", "disposition": "disposition（办理方式）",
+    "month": "month（受理月份）", "date": "date（受理日期）", "channel": "channel（渠道）", "disposition": "disposition（办理方式）",
     "category_l1": "category_l1（一级分类）", "category_l2": "category_l2（二级分类）",
     "district": "district（区）", "street": "street（街乡镇）", "handler_level": "handler_level（承办层级）",
     "handler": "handler（承办单位）", "topic": "topic（每月一题）", "count": "count（数量）",
@@ -49,14 +50,18 @@ def _suggest(value: str, known: list[str]) -> str:
 class RecordStore:
     """A DuckDB connection holding the validated ``records`` view, and the group-bys over it."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sources: list[RawSource]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, sources: list[RawSource], applied: list) -> None:
         self.con = con
         self.sources = sources
+        self.applied_remaps = applied   # taxonomy changes applied to every record (the report's taxonomy)
 
     # --- building -------------------------------------------------------------------------
     @classmethod
     def open(cls, files: list[tuple[Path, str | None, str | None]], profile: Profile, taxonomy: Taxonomy,
-             con: duckdb.DuckDBPyConnection | None = None) -> "RecordStore":
+             con: duckdb.DuckDBPyConnection | None = None, as_of: str | None = None) -> "RecordStore":
+        """Check and union the sources.  ``as_of`` ('YYYY-MM', the report period's end): the taxonomy
+        changes effective by then are applied to all records, so that comparisons are like with like;
+        a report of an earlier period keeps the taxonomy of its time."""
         con = con or duckdb.connect()
         sources = [register_source(con, f"src_{i}", path, fmt, sheet) for i, (path, fmt, sheet) in enumerate(files)]
         problems: list[Problem] = []
@@ -69,16 +74,20 @@ class RecordStore:
             raise DataError(lines[0], lines)
         union = " UNION ALL ".join(_typed_select(src) for src in sources)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(taxonomy)}")
-        return cls(con, sources)
+        applied = [r for r in taxonomy.remaps if as_of is None or r.effective < as_of]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(applied)}")
+        return cls(con, sources, applied)
 
     # --- queries ----------------------------------------------------------------------------
     def group(self, period: Period, by: tuple[str, ...] = (), where: dict[str, object] | None = None) -> pd.DataFrame:
         """Sum of ``count`` over ``period`` grouped by ``by`` (contract columns), with equality filters."""
         for col in by + tuple(where or ()):
-            if col not in COLUMNS:
+            if col not in COLUMNS + DERIVED:
                 raise ValueError(f"unknown records column {col!r}")
-        conds, params = ["month >= ?", "month < ?"], [_month(period.start), _month_end(period)]
+        if period.kind.startswith("assessment") or "kmonth" in by:
+            conds, params = ["date >= ?", "date < ?"], [period.start.isoformat(), period.end.isoformat()]
+        else:
+            conds, params = ["month >= ?", "month < ?"], [_month(period.start), _month_end(period)]
         for col, value in (where or {}).items():
             if isinstance(value, (list, tuple)):
                 conds.append(f"{col} IN ({', '.join('?' for _ in value)})")
@@ -95,7 +104,10 @@ class RecordStore:
         return self.con.execute(sql, params).df()
 
     def total(self, period: Period, where: dict[str, object] | None = None) -> int:
-        return int(self.group(period, (), where)["count"].iloc[0])
+        from .provenance import Count, Source
+
+        filters = tuple((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in (where or {}).items())
+        return Count(self.group(period, (), where)["count"].iloc[0], Source("SUM(count)", filters, period.key))
 
 
 def _month(d) -> str:
@@ -112,15 +124,18 @@ def _col(src: RawSource, name: str) -> str:
 
 
 def _typed_select(src: RawSource) -> str:
-    parts = [f"CAST({_col(src, c)} AS VARCHAR) AS {c}" for c in COLUMNS if c != "count"]
+    parts = [f"CAST({_col(src, c)} AS VARCHAR) AS {c}" for c in COLUMNS if c not in ("count", "month", "date")]
+    date = f'CAST(TRY_CAST({_col(src, "date")} AS DATE) AS VARCHAR)'
+    parts.insert(0, f"COALESCE(CAST({_col(src, 'month')} AS VARCHAR), substr({date}, 1, 7)) AS month")
+    parts.insert(1, f"{date} AS date")
     parts.append('CAST(CAST("count" AS DOUBLE) AS BIGINT) AS count')
     return f"SELECT {', '.join(parts)} FROM {src.name}"
 
 
-def _remapped_select(taxonomy: Taxonomy) -> str:
+def _remapped_select(remaps: list) -> str:
     """Apply taxonomy changes to every row received before the change took effect."""
     l1, l2 = "category_l1", "category_l2"
-    for remap in taxonomy.remaps:
+    for remap in remaps:
         for rule in remap.map:
             cond = " AND ".join(
                 [f"month < '{remap.effective}'"]
@@ -133,7 +148,9 @@ def _remapped_select(taxonomy: Taxonomy) -> str:
             if new_l2:
                 l2 = f"CASE WHEN {cond} THEN '{_sql_str(new_l2)}' ELSE {l2} END"
     others = ", ".join(c for c in COLUMNS if c not in ("category_l1", "category_l2"))
-    return f"SELECT {l1} AS category_l1, {l2} AS category_l2, {others} FROM records_unmapped"
+    kmonth = ("CASE WHEN date IS NULL THEN NULL ELSE strftime(CASE WHEN day(CAST(date AS DATE)) >= 19 "
+              "THEN CAST(date AS DATE) + INTERVAL 1 MONTH ELSE CAST(date AS DATE) END, '%Y-%m') END AS kmonth")
+    return f"SELECT {l1} AS category_l1, {l2} AS category_l2, {others}, {kmonth} FROM records_unmapped"
 
 
 def _sql_str(s: str) -> str:
@@ -142,6 +159,8 @@ def _sql_str(s: str) -> str:
 
 def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profile, taxonomy: Taxonomy) -> list[Problem]:
     missing = [c for c in REQUIRED if c not in src.columns]
+    if "month" not in src.columns and "date" not in src.columns:
+        missing.insert(0, "month")
     if missing:
         extra = [c for c in src.columns if c not in COLUMNS]
         hints = []
@@ -163,10 +182,17 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     ):
         problems.append(Problem(src, row, f"字段 {FIELD_NAMES['count']}的值 “{value if value is not None else ''}” "
                                           "不是正整数。请填写大于等于 1 的整数件数。"))
+    if "date" in src.columns:
+        for row, value in rows(
+            f"SELECT _row, CAST(date AS VARCHAR) FROM {n} WHERE date IS NOT NULL AND TRY_CAST(date AS DATE) IS NULL "
+            f"ORDER BY _row"
+        ):
+            problems.append(Problem(src, row, f"字段 {FIELD_NAMES['date']}的值 “{value}” 不是日期。请写成 2023-07-19 这样的形式。"))
+    month_cond = "month IS NULL" + (" AND date IS NULL" if "date" in src.columns else "") if "month" in src.columns else "FALSE"
     for row, value in rows(
-        f"SELECT _row, CAST(month AS VARCHAR) FROM {n} WHERE month IS NULL OR NOT "
+        f"SELECT _row, CAST(month AS VARCHAR) FROM {n} WHERE {month_cond} OR NOT "
         f"regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])') ORDER BY _row"
-    ):
+    ) if "month" in src.columns else []:
         problems.append(Problem(src, row, f"字段 {FIELD_NAMES['month']}的值 “{value or ''}” 不是“年-月”格式。"
                                           "请写成 2023-07 这样的形式。"))
     allowed = {"channel": list(profile.channels), "disposition": list(profile.dispositions.values())}

@@ -14,10 +14,15 @@ from .conftest import ROOT, pdftotext
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="module", params=["2023", "2022"])
+def edition(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("annual") / "annual-2023.pdf"
-    built = build("annual", "2023", ROOT / "config" / "beijing")
+def rendered(tmp_path_factory, edition):
+    out = tmp_path_factory.mktemp("annual") / f"annual-{edition}.pdf"
+    built = build("annual", edition, ROOT / "config" / "beijing")
     render_to_pdf(built, out, strict=True)
     return built, out
 
@@ -52,33 +57,45 @@ def norm(s: str) -> str:
     return re.sub(r"\s+", "", s).replace("(", "（").replace(")", "）")
 
 
-def expected_sentences() -> list[str]:
+def expected_sentences(edition) -> list[str]:
     out = []
-    for line in (FIXTURES / "annual-2023-sentences.txt").read_text(encoding="utf-8").splitlines():
+    for line in (FIXTURES / f"annual-{edition}-sentences.txt").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             out.append(line.split(" => ")[-1])
     return out
 
 
-def test_every_published_sentence_is_in_the_pdf(pages):
+def test_every_published_sentence_is_in_the_pdf(pages, edition):
     text = norm("".join(pages))
-    missing = [s for s in expected_sentences() if norm(s) not in text]
+    missing = [s for s in expected_sentences(edition) if norm(s) not in text]
     assert missing == []
 
 
-def test_headings_and_order(pages):
-    text = norm("".join(pages))
-    heads = ["一、总体情况及受理特点", "二、群众反映前十类问题情况", "（一）市场管理", "（二）社会培训机构", "（三）住房",
+HEADINGS = {
+    "2023": ["一、总体情况及受理特点", "二、群众反映前十类问题情况", "（一）市场管理", "（二）社会培训机构", "（三）住房",
              "（四）劳动和社会保障", "（五）交通管理", "（六）公共服务", "（七）城乡建设", "（八）社会秩序",
-             "（九）农村管理", "（十）文体市场管理"]
-    body = text[text.index("一、总体情况及受理特点", text.index("目录") + 30):]
-    positions = [body.find(h) for h in heads]
+             "（九）农村管理", "（十）文体市场管理", "三、群众反映特征分析", "（一）民生服务保障加大，市政服务类问题占比下降",
+             "（四）热点事件和政策调整期间，相关反映有明显变化", "四、群众诉求办理情况", "（一）区及街道乡镇承办情况",
+             "1.东城区", "16.延庆区", "（二）市级部门承办情况", "（三）国有企业承办情况", "（四）“每月一题”相关诉求情况"],
+    "2022": ["一、总体情况", "二、群众反映前十类日常问题情况", "（一）市场管理", "（五）教育", "（十）物业管理",
+             "三、群众诉求办理情况", "（一）区及街道乡镇承办情况", "1.东城区", "16.延庆区", "（二）市属机构承办情况",
+             "（三）国有企业承办情况", "（四）“每月一题”相关诉求情况"],
+}
+
+
+def test_headings_and_order(pages, edition):
+    lines = [norm(line) for p in pages[2:] for line in p.splitlines()]
+    positions = [lines.index(h) if h in lines else -1 for h in HEADINGS[edition]]
     assert -1 not in positions and positions == sorted(positions)
 
 
-def test_cover_and_toc(pages):
-    assert norm(pages[0]) == norm("2023年北京12345市民服务热线年度数据分析报告 北京市政务服务和数据管理局 2024 年 3 月")
-    assert norm(pages[1]).startswith("目录一、总体情况及受理特点")
+COVERS = {"2023": "2023年北京12345市民服务热线年度数据分析报告 北京市政务服务和数据管理局 2024 年 3 月",
+          "2022": "2022年北京12345市民服务热线年度数据分析报告 北京市政务服务管理局"}
+
+
+def test_cover_and_toc(pages, edition):
+    assert norm(pages[0]) == norm(COVERS[edition])
+    assert norm(pages[1]).startswith("目录一、总体情况")
 
 
 def _toc_entries(toc_text: str) -> list[tuple[str, int]]:
@@ -90,10 +107,19 @@ def _toc_entries(toc_text: str) -> list[tuple[str, int]]:
     return entries
 
 
-def test_toc_page_numbers_are_the_pages_of_the_headings(pages, footers):
-    entries = _toc_entries(pages[1])
-    assert [t for t, _ in entries][:3] == ["一、总体情况及受理特点", "二、群众反映前十类问题情况", "（一）市场管理"]
-    assert len(entries) == 12
+def toc_pages(pages) -> int:
+    """The 目录 runs from page 2 to the page before the first numbered page."""
+    return next(i for i, p in enumerate(pages) if i > 1 and not norm(p).startswith("目录") and
+                re.search(r"\.{4,}\s*\d+\s*$", p, re.M) is None)
+
+
+def test_toc_page_numbers_are_the_pages_of_the_headings(pages, footers, rendered, edition):
+    built, _ = rendered
+    toc_text = "\n".join(pages[1:toc_pages(pages)])
+    entries = _toc_entries(toc_text)
+    expected = [h.text for h in built.doc.headings if h.level <= built.doc.toc_levels]
+    assert [t for t, _ in entries] == [norm(e) for e in expected]
+    assert len(entries) == {"2023": 12 + 1 + 4 + 1 + 4 + 16, "2022": 12 + 5}[edition]
     numbered = page_numbers(footers)
     for title, page in entries:
         lines = [norm(line) for line in pages[numbered[page]].splitlines()]
@@ -102,11 +128,13 @@ def test_toc_page_numbers_are_the_pages_of_the_headings(pages, footers):
 
 
 def test_page_numbers_official_style_and_body_starts_at_one(pages, footers):
-    assert footers[0] == "" and footers[1] == ""                # cover and 目录 unnumbered
-    assert re.fullmatch(r"—\s*1\s*—", footers[2])
+    front = toc_pages(pages)
+    assert all(f == "" for f in footers[:front])                    # cover and 目录 unnumbered
+    assert re.fullmatch(r"—\s*1\s*—", footers[front])
     numbered = page_numbers(footers)
-    assert sorted(numbered) == list(range(1, len(pages) - 1))   # every body page, in order
-    assert list(numbered.values()) == list(range(2, len(pages)))
+    assert sorted(numbered) == list(range(1, len(numbered) + 1))   # every numbered page, in order
+    blank = [i for i in range(front, len(pages)) if i not in numbered.values()]
+    assert all(norm(pages[i]) == "" for i in blank)                # only blank pages go unnumbered
 
 
 def test_bookmarks_mirror_headings(rendered):
@@ -121,10 +149,8 @@ def test_bookmarks_mirror_headings(rendered):
                 yield depth, it.title
 
     marks = list(walk(reader.outline))
-    assert marks[0] == (0, "一、总体情况及受理特点")
-    assert (1, "（一）市场管理") in marks
-    assert [t for d, t in marks if d == 0] == ["一、总体情况及受理特点", "二、群众反映前十类问题情况"]
-    assert len([t for d, t in marks if d == 1]) == 10
+    built, _ = rendered
+    assert marks == [(h.level - 1, h.text) for h in built.doc.headings]
 
 
 def test_fonts_are_embedded_subsets(rendered):
@@ -142,6 +168,11 @@ def test_fonts_are_embedded_subsets(rendered):
 
 
 def test_footnotes_at_the_foot_of_their_page(pages):
+    for marker in "¹²³⁴":
+        calls = [i for i, p in enumerate(pages) if marker in p]
+        if calls:   # the call and its footnote are on the same page, the footnote below the call
+            page = pages[calls[0]]
+            assert page.count(marker) == 2, (marker, calls)
     page = next(p for p in pages if "共受理群众反映" in norm(p))
     body, _, foot = page.rpartition("¹")
     assert "共受理群众反映¹2143.8万件" in norm(body)
@@ -149,10 +180,53 @@ def test_footnotes_at_the_foot_of_their_page(pages):
     assert "转至承办单位办理" in norm(page)
 
 
-def test_charts_text_is_text(pages):
+def test_charts_text_is_text(pages, edition):
     text = norm("".join(pages))
     # chart axis labels and value labels come out of the PDF as text
-    assert "线上退费纠纷" in text and "232.2" in text and "12月" in text
+    assert "网络交易" in text and {"2023": "232.2", "2022": "58.2"}[edition] in text and "12月" in text
+
+
+def test_topics_table_totals_and_top3_units(rendered, pages, edition):
+    import yaml
+
+    built, _ = rendered
+    table = next(b for b in built.doc.blocks if getattr(b, "kind", "") == "table")
+    rows = []
+    for group in table.groups:
+        first = group[0]
+        rows.append([first[1].text, int(first[3].text), [[r[-2].text, int(r[-1].text)] for r in group]])
+    expected = yaml.safe_load((FIXTURES / "topics.yaml").read_text(encoding="utf-8"))[edition]
+    for got, exp in zip(rows, expected):
+        if exp[0] is not None:
+            assert got[0] == exp[0]
+        assert got[1:] == exp[1:]
+    assert len(rows) == len(expected)
+    # the table's header repeats on every page the table runs over
+    table_pages = [p for p in pages if "承办量前三位" in p or re.search(r"\b125560\b|\b150290\b", p)]
+    assert len(table_pages) >= 2 and all("承办量前三位" in p for p in table_pages)
+
+
+def test_every_number_in_the_pdf_is_in_the_manifest(rendered):
+    from reportgen.check import check
+    from reportgen.pipeline import manifest_path
+
+    _, pdf = rendered
+    assert check(pdf, manifest_path(pdf), ["12345热线", "北京市"]) == []
+
+
+def test_check_catches_a_number_that_is_not_in_the_manifest(rendered, tmp_path):
+    import json
+
+    from reportgen.check import check
+    from reportgen.pipeline import manifest_path
+
+    _, pdf = rendered
+    data = json.loads(manifest_path(pdf).read_text(encoding="utf-8"))
+    data["numbers"] = [e for e in data["numbers"] if e["text"] not in ("1089.4", "883.5")]
+    bad = tmp_path / "m.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    unknown = check(pdf, bad, ["12345热线", "北京市"])
+    assert unknown and {u.number for u in unknown} <= {"1089.4", "883.5"}
 
 
 def test_no_line_starts_with_closing_punctuation(pages):

@@ -18,8 +18,8 @@ def cfg(project_copy):
     return load_config("annual", "2023", project_copy)
 
 
-def _open(cfg, path: Path):
-    return RecordStore.open([(path, None, None)], cfg.profile, cfg.taxonomy)
+def _open(cfg, path: Path, as_of="2024-01"):
+    return RecordStore.open([(path, None, None)], cfg.profile, cfg.taxonomy, as_of=as_of)
 
 
 def _messages(cfg, path: Path) -> list[str]:
@@ -90,3 +90,26 @@ def test_csv_parquet_and_xlsx_give_the_same_sums(cfg, tmp_path):
     # 教育/社会办学 before 2023-04 is counted as 社会培训机构 (the taxonomy change of config)
     assert results[0] == [{"category_l1": "住房", "count": 7}, {"category_l1": "社会培训机构", "count": 5}]
     assert results[0] == results[1] == results[2]
+
+
+def test_taxonomy_change_applies_only_to_reports_of_its_time(cfg, tmp_path):
+    (tmp_path / "r.csv").write_text(HEADER + "2022-05,电话,派单,教育,社会办学,5\n2022-05,电话,派单,教育,入学升学,2\n",
+                                    encoding="utf-8")
+    year = parse_period("2022")
+    new = _open(cfg, tmp_path / "r.csv", as_of="2024-01")     # the 2023 report compares like with like
+    assert new.group(year, ("category_l1",)).to_dict("records") == [
+        {"category_l1": "教育", "count": 2}, {"category_l1": "社会培训机构", "count": 5}]
+    old = _open(cfg, tmp_path / "r.csv", as_of="2023-01")     # the 2022 report keeps its own taxonomy
+    assert old.group(year, ("category_l1",)).to_dict("records") == [{"category_l1": "教育", "count": 7}]
+
+
+def test_dates_give_assessment_periods(cfg, tmp_path):
+    (tmp_path / "r.csv").write_text(
+        "date,channel,disposition,category_l1,category_l2,count\n"
+        "2023-08-18,电话,派单,住房,小区配套,1\n2023-08-19,电话,派单,住房,小区配套,10\n"
+        "2023-09-18,电话,派单,住房,小区配套,100\n2023-09-19,电话,派单,住房,小区配套,1000\n", encoding="utf-8")
+    store = _open(cfg, tmp_path / "r.csv")
+    assert store.total(parse_period("2023-09K")) == 110          # 2023-08-19 0:00 … 2023-09-19 0:00
+    assert store.total(parse_period("2023-09")) == 1100          # the calendar month
+    assert store.group(parse_period("2023"), ("kmonth",)).to_dict("records") == [
+        {"kmonth": "2023-08", "count": 1}, {"kmonth": "2023-09", "count": 110}, {"kmonth": "2023-10", "count": 1000}]

@@ -124,13 +124,32 @@ def validation_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseMode
     return [p for _, p in sorted(problems, key=lambda x: x[0])]
 
 
-def load_model(path: Path, model: type[M]) -> tuple[M, YamlDoc]:
+def _merge(base: dict, over: dict) -> dict:
+    """``extends``: mappings merge key by key (wording, footnotes, captions); anything else is replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDoc]:
     shown = display_path(path)
     doc = load_yaml(path, display=shown)
     if not isinstance(doc.data, dict):
         raise ConfigError(f"配置错误：文件 {shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(doc.data)}。")
+    data = doc.data
+    if "extends" in data:
+        base_path = path.parent / f"{data['extends']}.yaml"
+        if not base_path.is_file() or base_path in _seen:
+            raise ConfigError(f"配置错误：文件 {shown}，键 extends：找不到（或循环引用）被继承的文件 {display_path(base_path)}。")
+        base_doc = load_yaml(base_path, display=display_path(base_path))
+        base = dict(base_doc.data)
+        if "extends" in base:
+            base = load_model(base_path, model, _seen + (path,))[1].data
+        data = _merge(base, {k: v for k, v in data.items() if k != "extends"})
+        doc = YamlDoc(path, data, doc.lines)
     try:
-        return model.model_validate(doc.data), doc
+        return model.model_validate(data), doc
     except ValidationError as exc:
         problems = validation_problems(exc, doc, model, shown)
         raise ConfigError(problems[0], problems) from None
@@ -189,14 +208,14 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
     taxonomy = None
     if profile is not None:
         taxonomy, _ = attempt(load_model, profile_dir / profile.taxonomy, Taxonomy)
-    kind_path = find_kind(profile_dir, kind)
-    report_kind, _ = attempt(load_model, kind_path, ReportKind)
     ppath = period_path or profile_dir / "periods" / f"{kind}-{period}.yaml"
     if not ppath.is_file():
         problems.append(f"配置错误：找不到期间文件 {display_path(ppath)}（报告 {kind}，期间 {period}）。")
         period_file = None
     else:
         period_file, _ = attempt(load_model, ppath, PeriodFile)
+    kind_path = find_kind(profile_dir, (period_file.structure if period_file and period_file.structure else kind))
+    report_kind, _ = attempt(load_model, kind_path, ReportKind)
     if problems:
         raise ConfigError(problems[0], problems)
     assert profile and taxonomy and report_kind and period_file

@@ -42,12 +42,22 @@ class Remap(Strict):
 class Taxonomy(Strict):
     categories: dict[str, list[str]] = Field(description="一级分类 → 二级分类")
     remaps: list[Remap] = []
+    groups: dict[str, list[str]] = Field(default={}, description="一级分类的分组，如 市政服务类、疫情防控相关")
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> "Taxonomy":
+        for name, members in self.groups.items():
+            unknown = [m for m in members if m not in self.categories]
+            if unknown:
+                raise ValueError(f"分组 “{name}” 中的 {'、'.join(unknown)} 不是已知的一级分类")
+        return self
 
 
 class District(Strict):
     name: str
     population_wan: str | None = Field(default=None, description="常住人口（万人），第七次人口普查")
     zone: str | None = None
+    street_kinds: list[Literal["街道", "镇", "乡"]] = Field(default=["街道"], description="下辖街乡镇的种类")
 
 
 class Profile(Strict):
@@ -73,6 +83,7 @@ class SectionSpec(Strict):
     type: str
     title: str
     params: dict[str, Any] = {}
+    children: list["SectionSpec"] = Field(default=[], description="下一级标题的章节")
 
 
 class ReportKind(Strict):
@@ -81,6 +92,7 @@ class ReportKind(Strict):
     kind: str
     title: str
     precision: Precision = Precision()
+    toc_levels: int = Field(2, ge=1, le=3, description="目录收录的标题层级")
     sections: list[SectionSpec]
     wording: dict[str, str] = Field(default={}, description="句式模板（Jinja2），按键名引用")
     footnotes: dict[str, str] = {}
@@ -108,15 +120,17 @@ class PeriodFile(Strict):
     """One edition: which period, which data, the cover, and the analysts' commentary."""
 
     report: str
+    structure: str | None = Field(default=None, description="报告结构文件名（config/reports/<structure>.yaml），缺省与 report 相同")
     period: str = Field(description="期间：年度如 2023；月度如 2023-09；考核期如 2023-09K")
     compare: str | None = Field(default=None, description="同比期间，缺省为上一年同期")
     title: str | None = None
     issuer: str
-    date: str = Field(description="封面日期，如 “2024 年 3 月”")
+    date: str | None = Field(default=None, description="封面日期，如 “2024 年 3 月”；不写则封面不印日期")
     document_date: dt.date = Field(description="PDF 元数据中的日期（固定，保证重复生成逐字节一致）")
     sources: dict[str, list[SourceSpec]]
     precision: dict[str, int] = {}
-    exclude_categories: list[str] = []
+    exclude_categories: list[str] = Field(default=[], description="排名时不计入的一级分类或分组（如 2022 年的疫情防控相关）")
+    sections: dict[str, dict[str, Any]] = Field(default={}, description="按章节编号覆盖或补充章节参数（如特征分析的小节）")
     wording: dict[str, str] = {}
     commentary: dict[str, CommentaryEntry] = {}
 

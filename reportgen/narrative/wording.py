@@ -4,7 +4,7 @@ Templates run in a *sandboxed*, *autoescaping*, *StrictUndefined* environment: a
 templates cannot reach Python internals, every value is escaped, and a misspelt name fails
 the render instead of printing blank.  Filters turn figures into the reports' wording:
 
-* ``wan``     Amount → '2143.8万件'
+* ``wan``     Amount → '2143.8万件'      ``wan_trim``: '140万件' for 140.0
 * ``pct``     Ratio → '50.8%'
 * ``change``  Change → '同比上升23.3%' / '同比下降71.8%' / '同比持平' (``change('环比')``)
 * ``items``   [(name, Amount)] → 'A（1.0万件）、B（2.0万件）'
@@ -44,6 +44,10 @@ def _wan(a: Amount) -> str:
     return a.wan
 
 
+def _wan_trim(a: Amount) -> str:
+    return a.wan_trim
+
+
 def _pct(r: Ratio) -> str:
     return r.pct
 
@@ -67,7 +71,7 @@ class Wording:
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
         self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                         lstrip_blocks=True, keep_trailing_newline=False)
-        self.env.filters.update(wan=_wan, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number)
+        self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number)
         self.footnotes = footnotes
         self.env.globals["fn"] = footnotes.call
         self.templates = templates

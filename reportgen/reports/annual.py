@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
@@ -11,7 +12,8 @@ from ..config.models import SectionSpec
 from ..metrics import Ranked, cross, monthly, ranked, split
 from ..narrative import describe_trends
 from ..narrative.trends import SeriesFacts
-from ..numbers import Amount, Change, Ratio
+from ..numbers import Amount, Change, Ratio, round_half_up
+from ..provenance import Count, Source
 from .build import BuildContext, section
 
 
@@ -28,13 +30,13 @@ def category_label(ctx: BuildContext, name: str) -> Markup:
 
 
 @section("overview")
-def overview(ctx: BuildContext, spec: SectionSpec) -> None:
+def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """一、总体情况及受理特点: reception, channels, the top-N categories."""
-    p = spec.params
+    p = ctx.params(spec)
     store, cur, prev = ctx.store, ctx.period, ctx.compare
     W, P = ctx.wan_places, ctx.pct_places
     names = ctx.cfg.profile.dispositions
-    ctx.heading(1, spec.title)
+    ctx.heading(level, spec.title)
 
     total, prev_total = store.total(cur), store.total(prev)
     disp, prev_disp = split(store, cur, "disposition"), split(store, prev, "disposition")
@@ -56,11 +58,18 @@ def overview(ctx: BuildContext, spec: SectionSpec) -> None:
                      for n, vals in (("诉求", by_month[d_name]), (a_name, by_month[a_name]))),
         y_label="万件", value_labels=False, height_mm=70.0))
 
-    ch = split(store, cur, "channel")
-    channels = [{"name": c, "amount": Amount(ch.get(c, 0), W), "share": Ratio(ch.get(c, 0), total, P)}
+    ch, prev_ch = split(store, cur, "channel"), split(store, prev, "channel")
+    channels = [{"name": c, "amount": Amount(ch.get(c, 0), W), "share": Ratio(ch.get(c, 0), total, P),
+                 "change": Change(ch.get(c, 0), prev_ch.get(c, 0), P) if prev_ch.get(c) else None,
+                 "prev_share": Ratio(prev_ch.get(c, 0), prev_total, P)}
                 for c in ctx.cfg.profile.channels]
-    ctx.para(f"{spec.id}.channels", ctx.wording.render("overview.channels", **ctx.base_vars(), channels=channels),
-             {"channels": {c["name"]: c for c in channels}})
+    months_total = SeriesFacts("受理量", tuple(monthly(store, cur)["全部"]), places=W)
+    first = months_total.m[1]
+    growth = round_half_up((Decimal(months_total.peak.amount.count) - first.amount.count) / first.amount.count, 0) \
+        if first.amount.count else None
+    v = {"channels": channels, "ch": {c["name"]: c for c in channels}, "months": months_total,
+         "growth_times": int(growth) if growth is not None else None}
+    ctx.para(f"{spec.id}.channels", ctx.wording.render("overview.channels", **ctx.base_vars(), **v), v)
     ch_month = monthly(store, cur, "channel", names=list(ctx.cfg.profile.channels))
     ctx.figure(f"{spec.id}.channels", "overview.channels", ChartSpec(
         family="stacked_bar", categories=_months_axis(ctx),
@@ -69,14 +78,16 @@ def overview(ctx: BuildContext, spec: SectionSpec) -> None:
 
     n = int(p.get("top_n", 20))
     share_n = int(p.get("share_top", 5))
-    cats = ranked(store, cur, "category_l1", exclude=tuple(ctx.cfg.period_file.exclude_categories))[:n]
-    top_sum = sum(c.count for c in cats)
+    cats = ranked(store, cur, "category_l1", exclude=ctx.excluded())[:n]
+    top_sum = Count(sum(c.count for c in cats), Source("SUM(count)", (("category_l1", [c.name for c in cats]),), cur.key))
     by_disp = cross(store, cur, "category_l1", "disposition")
     d_share = {c.name: Ratio(by_disp.get(c.name, {}).get(d_name, 0), c.count, P) for c in cats}
     order = sorted(cats, key=lambda c: (-d_share[c.name].exact, c.name))
     dispatch_top = [c.name for c in order[:share_n]]
     direct_top = [c.name for c in reversed(order)][:share_n]
+    all_cats = split(store, cur, "category_l1")
     v = {"n": n, "top_sum": Amount(top_sum, W), "top_share": Ratio(top_sum, total, P),
+         "categories": {k: Amount(c, W) for k, c in all_cats.items()},
          "dispatch_top": [category_label(ctx, x) for x in dispatch_top],
          "direct_top": [category_label(ctx, x) for x in direct_top]}
     ctx.para(f"{spec.id}.top", ctx.wording.render("overview.top", **ctx.base_vars(), **v), v)
@@ -100,14 +111,14 @@ def _trend_text(ctx: BuildContext, facts: list[SeriesFacts]) -> Markup | None:
 
 
 @section("top_categories")
-def top_categories(ctx: BuildContext, spec: SectionSpec) -> None:
+def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """二、群众反映前十类问题情况: per category its top sub-categories and their monthly trends."""
-    p = spec.params
+    p = ctx.params(spec)
     store, cur, prev = ctx.store, ctx.period, ctx.compare
     W, P = ctx.wan_places, ctx.pct_places
     n, sub_n = int(p.get("top_n", 10)), int(p.get("sub_top_n", 5))
-    ctx.heading(1, spec.title)
-    cats: list[Ranked] = ranked(store, cur, "category_l1", exclude=tuple(ctx.cfg.period_file.exclude_categories))[:n]
+    ctx.heading(level, spec.title)
+    cats: list[Ranked] = ranked(store, cur, "category_l1", exclude=ctx.excluded())[:n]
     prev_all = split(store, prev, "category_l1")
     ctx.para(f"{spec.id}.intro", None)
     ctx.figure(f"{spec.id}.top", "top_categories.top", ChartSpec(
@@ -116,7 +127,7 @@ def top_categories(ctx: BuildContext, spec: SectionSpec) -> None:
                        labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
         y_label="万件", legend=False, height_mm=70.0), n=n)
     for cat in cats:
-        ctx.heading(2, cat.name)
+        ctx.heading(level + 1, cat.name)
         subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})[:sub_n]
         v: dict[str, Any] = {
             "name": cat.name, "label": Markup.escape(cat.name),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from markupsafe import Markup
 
+from .. import provenance
 from ..charts import ChartSpec
 from ..config import Config
 from ..config.load import display_path
@@ -45,11 +47,37 @@ class BuildContext:
     def year(self) -> int:
         return self.period.year
 
+    def chapter_vars(self, spec) -> dict[str, Any]:
+        from ..numbers import Amount
+
+        d_name = self.cfg.profile.dispositions["dispatched"]
+        return {"dispatched": Amount(self.store.total(self.period, {"disposition": d_name}), self.wan_places)}
+
     def base_vars(self) -> dict[str, Any]:
         return {"year": self.period.year, "period": self.period, "compare": self.compare,
                 "hotline": self.cfg.profile.hotline, "city": self.cfg.profile.city}
 
     # --- blocks ---------------------------------------------------------------------------
+    def params(self, spec) -> dict[str, Any]:
+        """The section's parameters: the report kind's, overridden by the period file's ``sections.<id>``."""
+        return {**spec.params, **self.cfg.period_file.sections.get(spec.id, {})}
+
+    def excluded(self) -> tuple[str, ...]:
+        """Categories left out of rankings: names or groups of the taxonomy."""
+        out: list[str] = []
+        for name in self.cfg.period_file.exclude_categories:
+            out += self.cfg.taxonomy.groups.get(name, [name])
+        return tuple(out)
+
+    def build_section(self, spec, level: int) -> None:
+        builder = SECTION_TYPES.get(spec.type)
+        if builder is None:
+            raise ConfigError(
+                f"配置错误：文件 {display_path(self.cfg.kind_path)}，章节 {spec.id} 的类型 “{spec.type}” 未知。"
+                f"可用的类型：{'、'.join(sorted(SECTION_TYPES))}。"
+            )
+        builder(self, spec, level)
+
     def heading(self, level: int, title: str) -> Heading:
         self.counters[level - 1] += 1
         for i in range(level, len(self.counters)):
@@ -57,8 +85,26 @@ class BuildContext:
         n = self.counters[level - 1]
         anchor = "h-" + "-".join(str(c) for c in self.counters[:level])
         h = Heading(level, cn_ordinal(n, level), title, anchor)
-        self.doc.blocks.append(h)
+        self.add(h)
+        if level == 3:
+            provenance.note(str(n), str(n), "序号", provenance.Source("heading number"))
+            provenance.active() and provenance.active().place(anchor)
         return h
+
+    def add(self, block) -> None:
+        """Append a block; the numbers formatted since the last block are noted as printed in it."""
+        self.doc.blocks.append(block)
+        manifest = provenance.active()
+        if manifest is not None:
+            manifest.place(block.id if hasattr(block, "id") else getattr(block, "anchor", ""))
+
+    def analyst_text(self, pid: str, markdown: str, ctx: dict[str, Any], where: str) -> Para:
+        """Analysts' Markdown as a paragraph; the numbers they typed are noted as given in the period file."""
+        html = render_markdown(markdown, ctx, where)
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", markdown)
+        for num in re.findall(r"\d+(?:\.\d+)?", literal):
+            provenance.note(num, num, "", provenance.Source("typed by an analyst", (("file", where),)))
+        return Para(pid, html, overridden=True)
 
     def para(self, pid: str, generated: Markup | None, slots: dict[str, Any] | None = None) -> None:
         """A generated paragraph, replaced or extended by the analysts' commentary of the same id."""
@@ -67,29 +113,38 @@ class BuildContext:
         ctx = {**self.base_vars(), **(slots or {})}
         if entry is None:
             if generated is not None:
-                self.doc.blocks.append(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
+                self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
             return
         self.used_commentary.add(pid)
+        manifest = provenance.active()
+        if entry.replace is not None and manifest is not None:
+            manifest.discard_pending()          # the generated text is not printed
+        pending_generated = list(manifest._pending) if manifest is not None else []
+        if manifest is not None:
+            manifest.discard_pending()
         if entry.before:
-            self.doc.blocks.append(Para(f"{pid}.before", render_markdown(entry.before, ctx, where), overridden=True))
+            self.add(self.analyst_text(f"{pid}.before", entry.before, ctx, where))
         if entry.replace is not None:
-            self.doc.blocks.append(Para(pid, render_markdown(entry.replace, ctx, where), overridden=True,
-                                        generated=generated))
+            para = self.analyst_text(pid, entry.replace, ctx, where)
+            para.generated = generated
+            self.add(para)
         elif generated is not None:
-            self.doc.blocks.append(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
+            if manifest is not None:
+                manifest._pending = pending_generated
+            self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
         if entry.after:
-            self.doc.blocks.append(Para(f"{pid}.after", render_markdown(entry.after, ctx, where), overridden=True))
+            self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where))
 
     def figure(self, fid: str, caption_key: str, spec: ChartSpec, note: str | None = None, **vars: Any) -> None:
         captions = self.cfg.kind.captions
         if caption_key not in captions:
             raise ConfigError(f"配置错误：报告结构文件 {display_path(self.cfg.kind_path)} 缺少图表标题 captions.{caption_key}。")
         caption = self.wording.env.from_string(captions[caption_key]).render(**self.base_vars(), **vars)
-        self.doc.blocks.append(Figure(fid, str(caption), spec, note))
+        self.add(Figure(fid, str(caption), spec, note))
 
 
 def build_report(cfg: Config, store: RecordStore) -> Document:
-    from . import annual  # noqa: F401  (registers the annual section types)
+    from . import annual, features, handling  # noqa: F401  (register the section types)
 
     pf, kind = cfg.period_file, cfg.kind
     period = parse_period(pf.period)
@@ -98,22 +153,21 @@ def build_report(cfg: Config, store: RecordStore) -> Document:
     templates = dict(kind.wording) | dict(pf.wording)
     origin = {k: display_path(cfg.kind_path) for k in kind.wording} | {k: display_path(cfg.period_path) for k in pf.wording}
     footnotes = dict(kind.footnotes)
-    for remap in cfg.taxonomy.remaps:
+    for remap in store.applied_remaps:
         for rule in remap.map:
             footnotes.setdefault(f"remap:{rule.to['category_l1']}", remap.footnote)
     wording = Wording(templates, Footnotes(footnotes), origin)
     title = pf.title or str(wording.env.from_string(kind.title).render(year=period.year, city=cfg.profile.city))
-    doc = Document(kind.kind, title, pf.issuer, pf.date, pf.document_date.isoformat())
+    doc = Document(kind.kind, title, pf.issuer, pf.date, pf.document_date.isoformat(), toc_levels=kind.toc_levels)
     ctx = BuildContext(cfg, store, period, compare, wording, doc, precision["wan"], precision["pct"])
     ctx.para("preface", None)
     for spec in kind.sections:
-        builder = SECTION_TYPES.get(spec.type)
-        if builder is None:
-            raise ConfigError(
-                f"配置错误：文件 {display_path(cfg.kind_path)}，章节 {spec.id} 的类型 “{spec.type}” 未知。"
-                f"可用的类型：{'、'.join(sorted(SECTION_TYPES))}。"
-            )
-        builder(ctx, spec)
+        ctx.build_section(spec, 1)
+    known = {s.id for s in _walk(kind.sections)}
+    unknown = sorted(set(pf.sections) - known)
+    if unknown:
+        raise ConfigError(f"配置错误：文件 {display_path(cfg.period_path)}，键 sections.{unknown[0]}：报告中没有编号为 "
+                          f"“{unknown[0]}” 的章节。可用的编号：{'、'.join(sorted(known))}。")
     unused = sorted(set(pf.commentary) - ctx.used_commentary)
     if unused:
         raise ConfigError(
@@ -121,3 +175,20 @@ def build_report(cfg: Config, store: RecordStore) -> Document:
             "请检查段落编号（可用 reportgen paragraphs 列出全部编号）。"
         )
     return doc
+
+
+def _walk(specs):
+    for s in specs:
+        yield s
+        yield from _walk(s.children)
+
+
+@section("chapter")
+def chapter(ctx: BuildContext, spec, level: int) -> None:
+    """A heading, an optional lead paragraph (wording key ``params.intro``), then the child sections."""
+    ctx.heading(level, spec.title)
+    intro = ctx.params(spec).get("intro")
+    if intro:
+        ctx.para(f"{spec.id}.intro", ctx.wording.render(intro, **ctx.base_vars(), **ctx.chapter_vars(spec)))
+    for child in spec.children:
+        ctx.build_section(child, level + 1)

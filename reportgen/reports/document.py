@@ -43,6 +43,25 @@ class Figure:
 
 
 @dataclass
+class Cell:
+    text: str = ""
+    rowspan: int = 1
+    figure: Figure | None = None
+    cls: str = ""
+
+
+@dataclass
+class Table:
+    """A table whose header repeats on every page; each group of rows is never split."""
+
+    id: str
+    header: list[Cell]
+    groups: list[list[list[Cell]]]
+    cls: str = ""
+    kind: str = "table"
+
+
+@dataclass
 class Document:
     kind: str
     title: str
@@ -59,4 +78,11 @@ class Document:
 
     @property
     def figures(self) -> list[Figure]:
-        return [b for b in self.blocks if isinstance(b, Figure)]
+        """Every figure: the blocks' and those inside table cells."""
+        out: list[Figure] = []
+        for b in self.blocks:
+            if isinstance(b, Figure):
+                out.append(b)
+            elif isinstance(b, Table):
+                out += [c.figure for g in b.groups for row in g for c in row if c.figure is not None]
+        return out

@@ -59,5 +59,7 @@ def cross(store: RecordStore, period: Period, row: str, col: str, where: dict | 
     df = store.group(period, (row, col), where)
     out: dict[str, dict[str, int]] = {}
     for _, r in df.iterrows():
+        if r[row] is None or r[col] is None or r[row] != r[row] or r[col] != r[col]:
+            continue   # rows without that dimension (e.g. 直接答复 have no district)
         out.setdefault(str(r[row]), {})[str(r[col])] = Count(r["count"], _src(period, where, **{row: str(r[row]), col: str(r[col])}))
     return out

@@ -48,6 +48,7 @@ class Cell:
     rowspan: int = 1
     figure: Figure | None = None
     cls: str = ""
+    lines: list[str] | None = None   # several lines in one cell (e.g. the top-3 units), kept aligned across cells
 
 
 @dataclass

@@ -168,8 +168,9 @@ def _share_change(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
         series=(Series("占比变化", tuple(float(x) for x in shift), labels=tuple(f"{x:.{P}f}" for x in shift),
                        color="signed"),
                 Series("同比", tuple(float(y.rounded) if y else None for y in yoy),
-                       labels=tuple(y.signed_pct_num if y else "" for y in yoy), axis="right", kind="line")),
-        y_label="百分点", y2_label="%", height_mm=c.height_mm)
+                       labels=tuple(y.signed_pct_num if y else "" for y in yoy) if len(cats) <= 10 else None,
+                       axis="right", kind="line")),
+        y_label="百分点", y2_label="%", height_mm=max(c.height_mm, 85.0) if len(cats) > 10 else c.height_mm)
 
 
 def _series_where(ctx: BuildContext, ref: SeriesRef) -> tuple[str, dict]:

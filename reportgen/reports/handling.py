@@ -33,7 +33,7 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     names = [d.name for d in ctx.cfg.profile.districts]
     by = cross(ctx.store, ctx.period, "district", "handler_level", _dispatched(ctx))
     prev_by = cross(ctx.store, ctx.compare, "district", "category_l1", _dispatched(ctx))
-    unknown = sorted(set(by) - set(names) - {"None"})
+    unknown = sorted(set(by) - set(names))
     if unknown:
         raise ConfigError(f"配置错误：数据中的区 “{unknown[0]}” 不在城市配置 profile.yaml 的 districts 中。")
     total = Count(sum(sum(v.values()) for k, v in by.items() if k in names),
@@ -71,7 +71,7 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             family="grouped_bar", categories=tuple(c.name for c in cats),
             series=(Series(f"{ctx.period.year}年", tuple(_geo(Amount(c.count, W)) for c in cats)),
                     Series(f"{ctx.compare.year}年", tuple(_geo(Amount(last.get(c.name, 0), W)) for c in cats))),
-            y_label="万件", value_labels=False, height_mm=62.0), name=r["name"], n=top_n)
+            y_label="万件", value_labels=False, height_mm=55.0), name=r["name"], n=top_n)
 
 
 @section("units")
@@ -132,17 +132,11 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             series=(Series(name, tuple(float(x) for x in months)),), width_mm=38.0, height_mm=13.0,
             legend=False, value_labels=False))
         top3 = units_of.get(name, [])[:3]
-        rows = []
-        for j in range(max(1, len(top3))):
-            row = []
-            if j == 0:
-                span = max(1, len(top3))
-                note(str(i), str(i), "序号", Source("row number"))
-                row += [Cell(str(i), span, cls="num"), Cell(name, span, cls="topic"), Cell("", span, figure=spark, cls="spark"),
-                        Cell(Amount(by_topic[name].count).num, span, cls="num")]
-            unit = top3[j] if j < len(top3) else None
-            row += [Cell(unit[0] if unit else "—", cls="unit"), Cell(Amount(unit[1]).num if unit else "—", cls="num")]
-            rows.append(row)
+        note(str(i), str(i), "序号", Source("row number"))
+        rows = [[Cell(str(i), cls="num serial"), Cell(name, cls="topic"), Cell("", figure=spark, cls="spark"),
+                 Cell(Amount(by_topic[name].count).num, cls="num"),
+                 Cell(lines=[u for u, _ in top3] or ["—"], cls="unit"),
+                 Cell(lines=[Amount(n).num for _, n in top3] or ["—"], cls="num")]]
         groups.append(rows)
     ctx.add(Table(f"{spec.id}.table", header, groups, cls="topics"))
 

@@ -1,34 +1,43 @@
 #!/usr/bin/env python
-"""Deterministic sample records for the 2022 and 2023 Beijing 12345 annual reports.
+"""Deterministic sample records for the 2021, 2022 and 2023 Beijing 12345 annual reports.
 
     python data/generate_sample.py --out data/generated
 
-writes ``records-2022.parquet``, ``records-2023.parquet`` and ``records-2023.csv`` (UTF-8) in the
-records contract (DESIGN.md): one pre-aggregated row per (month, channel, disposition,
-category_l1, category_l2) with its ``count``; district, street, handler_level, handler and topic
-are present but null.
+writes ``records-2021.parquet``, ``records-2022.parquet``, ``records-2023.parquet`` and
+``records-2023.csv`` (UTF-8) in the records contract (DESIGN.md), pre-aggregated: one row per
+(date, channel, disposition, category_l1, category_l2, district, street, handler_level, handler,
+topic) with its ``count``.  ``date`` is a half-month bucket: the 1st (days 1–18) or the 19th (days
+19 to the end of the month), so that assessment periods (考核期, the 19th to the 19th) can be
+counted as well as calendar months.  派单 rows carry the handling unit (district + 区级部门 /
+街乡镇, or a city-level unit: 市级部门 / 国有企业 / 企业 in ``handler``) and the 每月一题 topic;
+直接答复 rows have no unit and no topic.  ``street`` is null.
 
-The published figures come from ``data/targets/annual-{2022,2023}.yaml``; everything the reports
-do not print (categories 11–20 and beyond, sub-categories beyond the top five, monthly shapes,
-channel and disposition splits) is invented below and listed in data/README.md.  Exact integer
-totals are found by small searches so that every published figure, rounded half-up as the
-reports round, comes out of group-by sums over the records; the tests check every one of them.
+The published figures come from ``data/targets/annual-{2022,2023}.yaml`` (the 2021 figures are the
+2022 report's 同比); everything the reports do not print is invented below and listed in
+data/README.md.  Exact integer totals are found by small searches so that every published figure,
+rounded half-up as the reports round, comes out of group-by sums over the records; the tests check
+every one of them.
 
-The data is built in stages, one function per dimension, so that later dimensions (district,
-street, handler, topic) are one more split each:
+The data is built in stages, one function per dimension; every stage keeps the sums of the one
+before it exactly:
 
-    yearly totals per (category_l1, category_l2)        plan_year()
+    yearly totals per (category_l1, category_l2)        plan_years()
       → 12 months                                        split_months()
       → 派单 / 直接答复                                  split_disposition()
+      → half-month buckets (dates)                       split_dates()
+      → 每月一题 topics (派单, by assessment period)     plan_topics()
+      → handling units (派单)                            split_units()
       → 电话 / 网络                                      split_channel()
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import math
 import sys
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -42,14 +51,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS_DIR = ROOT / "data" / "targets"
 TAXONOMY = ROOT / "config" / "beijing" / "taxonomy.yaml"
+PROFILE = ROOT / "config" / "beijing" / "profile.yaml"
+UNITS_FILE = ROOT / "config" / "beijing" / "units.yaml"
 
-COLUMNS = ("month", "channel", "disposition", "category_l1", "category_l2", "district", "street",
+COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
            "handler_level", "handler", "topic", "count")
-LATER_COLUMNS = ("district", "street", "handler_level", "handler", "topic")   # null for now
+YEARS = (2021, 2022, 2023)
 UNIT = 10_000                     # 1 万
 MONTHS = 12
+BUCKETS = 2 * MONTHS              # half-month buckets: index 2·month + (0: the 1st, 1: the 19th)
+SPLIT_DAY = 19                    # a bucket's second half starts on the 19th (考核期 boundary)
 DISPATCHED, DIRECT = "派单", "直接答复"
 PHONE, NETWORK = "电话", "网络"
+DISTRICT_LEVEL, STREET_LEVEL = "区级部门", "街乡镇"
+CITY_DEPT, STATE_ENT, ENTERPRISE = "市级部门", "国有企业", "企业"
+LEVELS = (DISTRICT_LEVEL, STREET_LEVEL, CITY_DEPT, STATE_ENT, ENTERPRISE)
 
 # =============================================================================================
 # Invented values (data/README.md, "Invented values").  Amounts are 万 (nominal: the exact
@@ -59,9 +75,10 @@ PHONE, NETWORK = "电话", "网络"
 # Sub-categories beyond each published top five, per year and category (each < the 5th).
 EXTRA_L2: dict[int, dict[str, list[tuple[str, float]]]] = {
     2023: {
-        "市场管理": [("广告宣传", 3.6), ("价格收费", 3.3), ("其他", 2.5)],
+        "市场管理": [("广告宣传", 3.6), ("价格收费", 3.3), ("其他", 2.5), ("旅游消费", 1.2)],
         "社会培训机构": [("培训质量", 0.45), ("违规办学", 0.38), ("收费管理", 0.28), ("其他", 0.19)],
-        "住房": [("商品房", 8.6), ("老楼改造", 8.2), ("公租房", 6.1), ("房屋租赁", 5.3), ("保障性住房", 4.5), ("其他", 3.7)],
+        "住房": [("商品房", 8.6), ("老楼改造", 8.2), ("公租房", 6.1), ("房屋租赁", 5.3), ("保障性住房", 4.5), ("其他", 3.7),
+               ("房屋安全", 2.0)],
         "劳动和社会保障": [("职业培训", 1.8), ("就业服务", 1.7), ("人事人才", 1.2), ("劳动保护", 0.6), ("其他", 0.5)],
         "交通管理": [("出租车", 5.9), ("交通事故", 5.1), ("车驾管业务", 4.6), ("共享单车", 3.2), ("其他", 2.3)],
         "公共服务": [("快递", 4.6), ("燃气", 4.1), ("有线电视", 2.3), ("长途客运", 1.6), ("其他", 2.5)],
@@ -192,12 +209,18 @@ SERIES: dict[tuple[int, str, str], list[float]] = {
     (2023, "公共服务", "网络与通讯"): [1.8, 1.7, 2.1, 2.0, 2.3, 2.2, 2.6, 2.5, 2.8, 2.6, 3.0, 3.1],
     (2023, "公共服务", "公交"): [1.0, 1.02, 1.08, 1.1, 1.12, 1.09, 1.11, 1.6, 1.3, 1.2, 1.18, 1.4],
     (2023, "公共服务", "供水"): [0.9, 0.88, 0.95, 1.0, 0.98, 1.05, 1.1, 1.6, 1.15, 1.02, 0.95, 1.12],
-    (2023, "公共服务", "供电"): [0.45, 0.40, 0.42, 0.45, 0.55, 0.85, 1.05, 0.95, 0.60, 0.48, 0.50, 0.70],
+    # 供电 also follows the 每月一题 供电保障 chart (July high) and rises in December (section 三)
+    (2023, "公共服务", "供电"): [0.50, 0.42, 0.42, 0.48, 0.55, 0.80, 1.20, 1.05, 0.52, 0.38, 0.45, 0.63],
     (2023, "社会秩序", "经济纠纷"): [3.9, 3.6, 4.1, 4.0, 4.2, 4.3, 4.4, 4.3, 4.2, 4.3, 4.4, 4.5],
     (2023, "社会秩序", "宠物管理"): [0.30, 0.29, 0.31, 0.32, 0.33, 0.33, 0.32, 0.33, 0.32, 0.40, 0.33, 0.32],
     (2023, "农村管理", "村务工作"): [1.2, 1.6, 1.9, 2.2, 2.35, 2.36, 2.34, 2.37, 2.33, 2.35, 2.36, 2.34],
     (2023, "农村管理", "农村基础设施"): [0.6, 0.55, 0.65, 0.7, 0.8, 0.9, 1.3, 1.0, 0.8, 0.75, 0.74, 0.71],
     (2023, "文体市场管理", "文化市场"): [1.8, 2.0, 2.4, 2.8, 3.1, 3.6, 4.3, 6.3, 7.2, 6.1, 5.4, 6.0],
+    # section 三 (shapes only, no printed values)
+    (2023, "市场管理", "旅游消费"): [0.60, 0.90, 0.70, 0.90, 1.60, 1.00, 1.50, 1.60, 1.00, 1.70, 0.60, 0.50],
+    (2023, "文体市场管理", "体育市场"): [0.85, 0.88, 0.90, 0.93, 0.96, 0.99, 1.02, 1.05, 1.08, 1.11, 1.14, 1.17],
+    # a rise in 3–4月 (社保信息系统更新), kept within the trend classifier's "flat" (±15 %, no notable peak)
+    (2023, "劳动和社会保障", "社会保险"): [1.00, 0.98, 1.10, 1.12, 1.03, 1.00, 1.01, 0.99, 1.02, 1.00, 1.03, 1.01],
     # 2022
     (2022, "市场管理", "网络交易"): [3.8, 3.6, 3.9, 3.7, 3.9, 5.2, 6.0, 6.6, 5.4, 4.6, 4.1, 7.4],
     (2022, "住房", "小区配套"): [1.5, 1.3, 1.7, 1.6, 1.9, 2.1, 2.3, 2.6, 2.0, 1.9, 1.7, 1.9],
@@ -227,7 +250,7 @@ ZIGZAG = [1.0 + (0.10 if i % 2 else -0.10) for i in range(MONTHS)]   # "波动�
 L1_STYLE: dict[tuple[int, str], list[float]] = {(2023, "市场管理"): RAMP, (2022, "市场管理"): ZIGZAG}
 # Mild seasonality of the remaining categories.
 SEASON: dict[str, list[float]] = {
-    "供暖": [2.4, 1.7, 1.0, 0.35, 0.2, 0.2, 0.2, 0.2, 0.25, 0.6, 2.5, 2.9],
+    "供暖": [2.6, 1.7, 0.9, 0.3, 0.15, 0.13, 0.13, 0.13, 0.15, 0.6, 3.0, 3.3],
     "市容环卫": [1.0, 0.9, 0.95, 1.0, 1.05, 1.1, 1.1, 1.1, 1.0, 0.95, 0.95, 1.15],
     "环境保护": [0.8, 0.75, 0.9, 1.0, 1.1, 1.2, 1.25, 1.2, 1.05, 0.95, 0.9, 0.85],
     "园林绿化": [0.7, 0.7, 0.9, 1.2, 1.3, 1.2, 1.2, 1.1, 1.0, 1.0, 0.9, 0.8],
@@ -239,6 +262,7 @@ SEASON: dict[str, list[float]] = {
     "新型冠状病毒肺炎疫情": [10, 3, 1.5, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.5, 0.6],
 }
 TREND = {   # overall level of 日常 categories through the year
+    2021: [0.90, 0.85, 0.95, 0.98, 1.0, 1.02, 1.05, 1.06, 1.02, 1.0, 1.03, 1.08],
     2023: [0.92, 0.89, 0.96, 0.97, 1.0, 1.02, 1.05, 1.06, 1.03, 1.01, 1.03, 1.05],
     2022: [0.95, 0.88, 1.0, 0.98, 0.92, 1.04, 1.08, 1.1, 1.05, 1.0, 0.94, 0.98],
 }
@@ -252,17 +276,23 @@ DISPATCH: dict[int, dict[str, float]] = {
            "城乡建设": .82, "住房": .80, "农村管理": .78, "公共服务": .75, "交通管理": .72, "市场管理": .60,
            "教育": .55, "企业服务": .52, "卫生健康": .50, "社会培训机构": .40, "文体市场管理": .35,
            "金融财税": .30, "劳动和社会保障": .25, "社会秩序": .20},
+    2021: {"物业管理": .94, "公共安全": .92, "市政": .90, "市容环卫": .90, "供暖": .86, "环境保护": .83,
+           "城乡建设": .80, "住房": .78, "农村管理": .76, "公共服务": .72, "交通管理": .70, "市场管理": .58,
+           "教育": .56, "卫生健康": .52, "民政": .48, "金融财税": .32, "社会治安": .30, "企业服务": .25,
+           "劳动和社会保障": .21, "社会秩序": .17},
     2022: {"物业管理": .95, "公共安全": .93, "市政": .91, "市容环卫": .89, "供暖": .87, "环境保护": .84,
            "城乡建设": .82, "住房": .80, "农村管理": .78, "公共服务": .74, "交通管理": .72, "市场管理": .60,
            "教育": .58, "卫生健康": .55, "民政": .50, "金融财税": .34, "社会治安": .30, "企业服务": .26,
            "劳动和社会保障": .22, "社会秩序": .18},
 }
 DISPATCH_BASE = {"政务服务": .10, "热线服务": .12, "新型冠状病毒肺炎疫情": .08, "健康宝": .04, "核酸检测": .06,
-                 "隔离管控": .10, "园林绿化": .70, "水务": .65, "综合执法": .70, "动物防疫": .55, "表扬感谢": .20}
+                 "隔离管控": .10, "园林绿化": .70, "水务": .65, "综合执法": .70, "动物防疫": .55, "表扬感谢": .20,
+                 "医疗保障": .80, "养老服务": .55, "食品药品安全": .50}
 DISPATCH_DEFAULT = .35
 
 # Network share per month, and per-category factors (all scaled so that the 网络 total is exact).
 NETWORK_SHARE = {
+    2021: [0.095, 0.097, 0.100, 0.102, 0.104, 0.106, 0.108, 0.110, 0.112, 0.114, 0.116, 0.118],
     2023: [0.160, 0.162, 0.165, 0.168, 0.170, 0.172, 0.175, 0.178, 0.180, 0.182, 0.184, 0.186],
     2022: [0.14, 0.16, 0.26, 0.40, 0.48, 0.50, 0.52, 0.55, 0.60, 0.66, 0.66, 0.64],
 }
@@ -270,7 +300,289 @@ NETWORK_FACTOR = {
     2023: {"市场管理": 1.35, "社会培训机构": 1.25, "文体市场管理": 1.2, "金融财税": 1.1},
     2022: {"健康宝": 1.15, "核酸检测": 1.1, "新型冠状病毒肺炎疫情": 1.0, "隔离管控": 1.0},
 }
-NETWORK_FACTOR_DEFAULT = {2023: 1.0, 2022: 0.7}
+NETWORK_FACTOR[2021] = {"健康宝": 1.3}
+NETWORK_FACTOR_DEFAULT = {2023: 1.0, 2022: 0.7, 2021: 1.0}
+
+
+# Sub-category shapes that hold in every year without a SERIES entry (section 三 of the 2023
+# report describes them; no values are printed).  Multiplied by the year's TREND.
+L2_SHAPE: dict[tuple[str, str], list[float]] = {
+    ("市容环卫", "扫雪铲冰"): [2.2, 1.4, 0.15, 0.03, 0.02, 0.02, 0.02, 0.02, 0.02, 0.04, 0.30, 5.0],
+    ("教育", "入学升学"): [0.70, 0.60, 0.80, 0.90, 1.60, 1.20, 1.00, 1.10, 1.50, 0.90, 0.80, 0.70],
+    ("教育", "教务管理"): [0.90, 0.80, 1.00, 1.00, 1.00, 1.00, 0.80, 0.90, 2.30, 1.10, 1.00, 0.90],
+    ("教育", "校园安全"): [0.80, 0.70, 0.90, 0.90, 1.00, 1.00, 0.60, 0.70, 2.60, 1.10, 0.90, 0.80],
+    ("公共服务", "快递"): [1.50, 0.90, 0.90, 0.85, 0.90, 0.85, 0.85, 0.90, 0.90, 1.00, 1.50, 1.60],
+    ("卫生健康", "医疗服务"): [1.60, 0.90, 1.00, 0.90, 0.85, 0.85, 0.85, 0.90, 0.95, 1.00, 1.50, 1.70],
+    ("市政", "排水设施"): [0.50, 0.50, 0.60, 0.70, 0.90, 1.40, 4.20, 3.00, 1.00, 0.60, 0.50, 0.50],
+    ("水务", "排水"): [0.60, 0.60, 0.70, 0.80, 0.90, 1.30, 3.20, 2.40, 1.00, 0.70, 0.60, 0.60],
+    ("应急管理", "防汛救灾"): [0.30, 0.30, 0.40, 0.50, 0.80, 1.50, 5.00, 3.50, 0.80, 0.40, 0.30, 0.30],
+    ("供暖", "供暖不热"): [2.80, 1.80, 0.90, 0.12, 0.03, 0.02, 0.02, 0.02, 0.03, 0.50, 3.50, 3.80],
+    ("公共安全", "消防安全"): [0.70, 0.78, 0.90, 1.10, 1.70, 1.40, 1.20, 1.05, 0.95, 0.85, 0.75, 0.66],
+    ("住房", "房屋安全"): [0.70, 0.70, 0.80, 1.00, 3.00, 1.30, 1.00, 0.90, 0.80, 0.80, 0.70, 0.70],
+}
+# Seasonality of a category in one year only (overrides SEASON).
+SEASON_YEAR: dict[tuple[int, str], list[float]] = {
+    (2021, "新型冠状病毒肺炎疫情"): [2.0, 1.3, 0.8, 0.8, 0.9, 0.9, 1.0, 1.7, 0.9, 1.0, 1.3, 1.2],
+    (2021, "健康宝"): [1.6, 1.2, 0.9, 0.9, 1.0, 1.0, 1.0, 1.5, 0.9, 1.0, 1.2, 1.1],
+    (2021, "核酸检测"): [1.8, 1.0, 0.6, 0.6, 0.7, 0.8, 1.0, 1.9, 0.8, 1.0, 1.4, 1.3],
+    (2021, "隔离管控"): [2.0, 1.2, 0.7, 0.7, 0.8, 0.8, 1.0, 1.7, 0.8, 1.0, 1.4, 1.2],
+}
+# Share dispatched per sub-category, where it must differ from its category's (每月一题 topics
+# need the room; the category's share is kept).
+DISPATCH_L2: dict[tuple[int, str, str], float] = {
+    (2023, "公共服务", "供电"): .95, (2023, "公共服务", "公交"): .90, (2023, "公共服务", "供水"): .88,
+    (2023, "社会秩序", "宠物管理"): .60, (2022, "社会秩序", "宠物管理"): .60, (2021, "社会秩序", "宠物管理"): .55,
+    (2022, "公共服务", "公交"): .95, (2021, "公共服务", "公交"): .92,
+    (2023, "劳动和社会保障", "就业服务"): .45, (2022, "劳动和社会保障", "劳动合同及用工管理"): .40,
+    (2023, "供暖", "供暖不热"): .97, (2022, "供暖", "供暖不热"): .96, (2021, "供暖", "供暖不热"): .95,
+    (2023, "物业管理", "物业收费问题"): .98, (2022, "物业管理", "物业服务不规范"): .98,
+    (2021, "物业管理", "物业服务不规范"): .97,
+}
+
+# --- 2021 (the 2022 report's comparison year; old taxonomy) ---------------------------------
+# The 2022 top-10 日常 categories get the 2021 values their 同比 fixes; every other 日常 category is
+# its 2022 value × this factor (± noise); the epidemic categories take what the total leaves.
+DAILY_FACTOR_2021 = 1.18
+EPIDEMIC_2021 = [("新型冠状病毒肺炎疫情", 0.62), ("健康宝", 0.24), ("核酸检测", 0.10), ("隔离管控", 0.04)]
+
+# --- handling units ---------------------------------------------------------------------------
+# 2021 district totals (万, invented) and their streets' share; scaled to the 2021 district total,
+# which is DISTRICT_SHARE_2021 of the 2021 派单.
+DISTRICTS_2021 = {
+    "东城区": (24.0, .35), "西城区": (25.5, .33), "朝阳区": (104.0, .34), "海淀区": (92.0, .20),
+    "丰台区": (55.0, .32), "石景山区": (12.8, .28), "门头沟区": (8.6, .45), "房山区": (29.0, .46),
+    "通州区": (40.0, .40), "顺义区": (32.0, .45), "大兴区": (33.0, .43), "昌平区": (45.0, .40),
+    "平谷区": (8.4, .51), "怀柔区": (8.8, .49), "密云区": (15.5, .52), "延庆区": (5.0, .48),
+}
+DISTRICT_SHARE_2021 = 0.805
+# How rural a district is (农村管理 and the like go where this is high) and how urban (物业, 小区).
+RURAL = {"东城区": .02, "西城区": .02, "朝阳区": .30, "海淀区": .30, "丰台区": .30, "石景山区": .10,
+         "门头沟区": 1.6, "房山区": 1.8, "通州区": 1.5, "顺义区": 1.8, "大兴区": 1.5, "昌平区": 1.4,
+         "平谷区": 2.2, "怀柔区": 2.0, "密云区": 2.4, "延庆区": 2.2}
+URBAN = {"东城区": 1.4, "西城区": 1.4, "朝阳区": 1.3, "海淀区": 1.2, "丰台区": 1.3, "石景山区": 1.2,
+         "门头沟区": .6, "房山区": .8, "通州区": .9, "顺义区": .8, "大兴区": .9, "昌平区": .9,
+         "平谷区": .5, "怀柔区": .5, "密云区": .5, "延庆区": .5}
+# Online consumption is handled where the platforms are registered (海淀区, 朝阳区).
+ONLINE = {2023: {"海淀区": 6.0, "朝阳区": 1.5}, 2022: {"海淀区": 3.0, "朝阳区": 1.4}, 2021: {"海淀区": 2.5, "朝阳区": 1.4}}
+RURAL_CATS = {("农村管理", None), ("供暖", "供暖设施"), ("环境保护", "水污染"), ("自然资源", "土地管理")}
+URBAN_CATS = {("物业管理", None), ("住房", "小区配套"), ("住房", "老楼改造"), ("交通管理", "停车管理"),
+              ("环境保护", "噪声污染"), ("社会治安", "扰民"), ("供暖", "供暖不热")}
+ONLINE_CATS = {("市场管理", "网络交易"), ("市场管理", "广告宣传"), ("市场管理", "预付式消费"), ("社会培训机构", None),
+               ("文体市场管理", "文化市场"), ("教育", "社会办学"), ("教育", "在线教育"), ("教育", "职业技能培训")}
+# Streets' (街乡镇) share of a category's district volume, before the districts' exact level totals
+# are imposed.
+STREET_SHARE: dict[tuple[str, str | None], float] = {
+    ("市容环卫", None): .60, ("物业管理", None): .55, ("城乡建设", None): .45, ("城乡建设", "违法建设"): .60,
+    ("农村管理", None): .65, ("环境保护", None): .35, ("住房", None): .30, ("住房", "小区配套"): .45,
+    ("社会秩序", None): .35, ("市政", None): .25, ("园林绿化", None): .35, ("民政", None): .45,
+    ("养老服务", None): .35, ("社会治安", None): .45, ("新型冠状病毒肺炎疫情", None): .60, ("核酸检测", None): .50,
+    ("隔离管控", None): .65, ("健康宝", None): .30, ("供暖", None): .25, ("公共安全", None): .45,
+    ("残疾人服务", None): .45, ("计划生育", None): .45, ("动物防疫", None): .40, ("综合执法", None): .50,
+    ("市场管理", None): .04, ("社会培训机构", None): .02, ("文体市场管理", None): .05, ("交通管理", None): .15,
+    ("劳动和社会保障", None): .15, ("金融财税", None): .05, ("企业服务", None): .10, ("教育", None): .06,
+    ("卫生健康", None): .15, ("医疗保障", None): .10, ("政务服务", None): .20,
+}
+STREET_SHARE_DEFAULT = .20
+# City-level units: (name, nominal 万) per year and class.  Units printed by a report take their
+# printed value (targets); the others are scaled so that the city-level total (派单 − the districts)
+# is exact.  Units marked in TOPIC_ONLY have only the 每月一题 rows that name them.
+CITY_UNITS: dict[int, dict[str, list[tuple[str, float]]]] = {
+    2023: {
+        CITY_DEPT: [("开发区管委会", 52.7), ("市交管局", 13.5), ("市邮政管理局", 11.2), ("市卫生健康委", 9.6),
+                    ("市住房城乡建设委", 8.4), ("市人力社保局", 7.7), ("市市场监管局", 7.1), ("市公安局", 6.5),
+                    ("市医保局", 5.6), ("市教委", 4.8), ("市城市管理委", 4.1), ("市交通委", 3.7), ("市规划自然资源委", 3.0),
+                    ("市民政局", 2.6), ("市文化和旅游局", 2.3), ("市水务局", 2.0), ("市园林绿化局", 1.7), ("市税务局", 1.5),
+                    ("市金融监管局", 1.3), ("市生态环境局", 1.2), ("市商务局", 1.0), ("大数据中心", 0.9), ("市体育局", 0.3),
+                    ("市药监局", 0.7), ("市退役军人局", 0.5)],
+        STATE_ENT: [("公交集团", 9.8), ("北京移动", 7.0), ("北京联通", 5.2), ("热力集团", 4.8), ("北京电信", 3.9),
+                    ("电力公司", 3.5), ("自来水集团", 2.8), ("燃气集团", 2.3), ("地铁运营公司", 1.9), ("歌华有线", 0.7),
+                    ("京港地铁", 0.8), ("首发集团", 0.6)],
+        ENTERPRISE: [("京东", 19.0), ("美团", 16.0), ("拼多多", 13.0), ("淘宝", 11.0), ("抖音", 9.0), ("快手", 7.0),
+                     ("滴滴出行", 4.0), ("饿了么", 4.0), ("携程", 1.2), ("唯品会", 3.0), ("大麦网", 3.0), ("得物", 2.5),
+                     ("作业帮", 2.0), ("小红书", 2.0), ("猿辅导", 1.5), ("猫眼", 1.5), ("货拉拉", 1.0)],
+    },
+    2022: {
+        CITY_DEPT: [("大数据中心", 35.2), ("经开区管委会", 20.6), ("市卫生健康委", 14.5), ("市交管局", 8.8),
+                    ("市住房城乡建设委", 5.8), ("市邮政管理局", 5.0), ("市人力社保局", 4.5), ("市市场监管局", 4.2),
+                    ("市公安局", 3.9), ("市医保局", 3.1), ("市教委", 3.0), ("市城市管理委", 2.6), ("市交通委", 2.3),
+                    ("市规划自然资源委", 1.9), ("市民政局", 1.6), ("市水务局", 1.3), ("市园林绿化局", 1.1),
+                    ("市文化和旅游局", 1.0), ("市税务局", 1.0), ("市金融监管局", 0.9), ("市生态环境局", 0.8),
+                    ("市商务局", 0.7), ("市药监局", 0.5), ("市退役军人局", 0.4), ("市体育局", 0.15)],
+        STATE_ENT: [("公交集团", 5.9), ("北京移动", 2.8), ("北京联通", 1.1), ("热力集团", 2.3), ("北京电信", 0.7),
+                    ("电力公司", 1.5), ("自来水集团", 1.3), ("燃气集团", 1.1), ("地铁运营公司", 0.9), ("歌华有线", 0.5),
+                    ("京港地铁", 0.4), ("首发集团", 0.3), ("公交公司", 0.0)],
+        ENTERPRISE: [("京东", 6.0), ("美团", 5.0), ("拼多多", 4.0), ("淘宝", 3.5), ("抖音", 2.5), ("快手", 2.0),
+                     ("滴滴出行", 1.0), ("饿了么", 1.5), ("唯品会", 1.0), ("得物", 0.8), ("携程", 0.3), ("小红书", 0.5),
+                     ("大麦网", 0.3), ("猫眼", 0.2)],
+    },
+    2021: {
+        CITY_DEPT: [("大数据中心", 3.0), ("经开区管委会", 17.0), ("市卫生健康委", 11.0), ("市交管局", 8.0),
+                    ("市住房城乡建设委", 5.5), ("市邮政管理局", 4.0), ("市人力社保局", 4.2), ("市市场监管局", 4.5),
+                    ("市公安局", 3.6), ("市医保局", 2.8), ("市教委", 4.0), ("市城市管理委", 2.4), ("市交通委", 2.1),
+                    ("市规划自然资源委", 1.8), ("市民政局", 1.5), ("市水务局", 1.2), ("市园林绿化局", 1.0),
+                    ("市文化和旅游局", 1.0), ("市税务局", 0.9), ("市金融监管局", 0.8), ("市生态环境局", 0.7),
+                    ("市商务局", 0.6), ("市药监局", 0.5), ("市退役军人局", 0.4), ("市体育局", 0.15)],
+        STATE_ENT: [("公交集团", 5.0), ("北京移动", 2.6), ("北京联通", 2.1), ("热力集团", 2.0), ("北京电信", 1.5),
+                    ("电力公司", 1.3), ("自来水集团", 1.2), ("燃气集团", 1.0), ("地铁运营公司", 0.8), ("歌华有线", 0.5),
+                    ("京港地铁", 0.4), ("首发集团", 0.3), ("公交公司", 0.0)],
+        ENTERPRISE: [("京东", 5.0), ("美团", 4.2), ("拼多多", 3.5), ("淘宝", 3.2), ("抖音", 1.6), ("快手", 1.2),
+                     ("滴滴出行", 1.0), ("饿了么", 1.2), ("唯品会", 0.9), ("得物", 0.5), ("携程", 0.5), ("小红书", 0.3),
+                     ("大麦网", 0.2), ("猫眼", 0.2)],
+    },
+}
+TOPIC_ONLY = {"公交公司"}
+# What each city-level unit handles: {(l1, l2 or None): affinity}, relative to all districts
+# together (1.0); the development zone takes a small part of everything the districts handle.
+ZONE_UNITS = {"开发区管委会": 0.075, "经开区管委会": 0.035}
+UNIT_AFFINITY: dict[str, dict[tuple[str, str | None], float]] = {
+    "市交管局": {("交通管理", "违章处理"): 2.0, ("交通管理", "车驾管业务"): 2.0, ("交通管理", "交通事故"): 1.0,
+             ("交通管理", "交通设施"): .8, ("交通管理", "缓堵措施"): .8, ("交通管理", "停车管理"): .25,
+             ("交通管理", "其他"): .5, ("交通管理", "出租车"): .2, ("交通管理", "互联网约车"): .2},
+    "市邮政管理局": {("公共服务", "快递"): 4.0, ("市场管理", "网络交易"): .06},
+    "市卫生健康委": {("卫生健康", None): .8, ("新型冠状病毒肺炎疫情", None): .12, ("核酸检测", None): .3,
+               ("隔离管控", None): .1, ("计划生育", None): .5},
+    "市住房城乡建设委": {("住房", None): .15, ("住房", "房屋交易"): .8, ("住房", "房产中介"): .6, ("住房", "商品房"): .6,
+                  ("住房", "保障性住房"): .8, ("住房", "公租房"): .6, ("城乡建设", "施工管理"): .15},
+    "市人力社保局": {("劳动和社会保障", None): .4, ("劳动和社会保障", "社会保险"): 1.5, ("劳动和社会保障", "就业服务"): 1.0,
+               ("劳动和社会保障", "人事人才"): 1.0, ("劳动和社会保障", "离退休工资和待遇"): 1.0},
+    "市市场监管局": {("市场管理", None): .10, ("食品药品安全", None): .3, ("知识产权", None): .5},
+    "市公安局": {("社会秩序", None): .4, ("社会秩序", "户籍管理"): 1.0, ("社会秩序", "出入境"): 2.0,
+             ("社会秩序", "宠物管理"): .5, ("社会治安", None): .4, ("网络安全", None): .8},
+    "市医保局": {("医疗保障", None): 1.0},
+    "市教委": {("教育", None): .3, ("社会培训机构", None): .03},
+    "市城市管理委": {("市容环卫", None): .12, ("公共服务", "燃气"): .3, ("供暖", None): .08, ("市政", "路灯照明"): .2},
+    "市交通委": {("交通管理", "出租车"): .8, ("交通管理", "共享单车"): .6, ("交通管理", "互联网约车"): .3,
+             ("公共服务", "长途客运"): .6, ("交通管理", "停车管理"): .05},
+    "市规划自然资源委": {("自然资源", None): 1.0, ("城乡建设", "规划设计"): .3},
+    "市民政局": {("民政", None): .4, ("养老服务", None): .3},
+    "市文化和旅游局": {("文体市场管理", "文化市场"): .12, ("旅游", None): .6, ("市场管理", "旅游消费"): .5,
+                 ("文物保护", None): .5},
+    "市水务局": {("水务", None): .5, ("公共服务", "供水"): .08},
+    "市园林绿化局": {("园林绿化", None): .4},
+    "市生态环境局": {("环境保护", None): .06},
+    "市商务局": {("商务服务", None): .5},
+    "市体育局": {("文体市场管理", "体育市场"): .6, ("文体市场管理", None): .05, ("园林绿化", "公园管理"): .03},
+    "市税务局": {("金融财税", "税务"): 1.0, ("金融财税", None): .1, ("企业服务", "企业登记"): .2},
+    "市金融监管局": {("金融财税", None): .3, ("金融财税", "非法集资"): 1.0},
+    "市退役军人局": {("退役军人事务", None): 1.0},
+    "市药监局": {("食品药品安全", "药品安全"): .8, ("食品药品安全", None): .1},
+    "大数据中心": {("健康宝", None): 3.0, ("政务服务", None): .3, ("热线服务", None): .3},
+    "公交集团": {("公共服务", "公交"): 3.0, ("交通管理", "缓堵措施"): .2, ("交通管理", "交通设施"): .1,
+             ("公共服务", "长途客运"): .3},
+    "北京移动": {("公共服务", "网络与通讯"): 1.2, ("市场管理", "价格收费"): .05, ("公共服务", "其他"): .1},
+    "北京联通": {("公共服务", "网络与通讯"): .8, ("市场管理", "价格收费"): .03, ("公共服务", "其他"): .06},
+    "北京电信": {("公共服务", "网络与通讯"): .6, ("市场管理", "价格收费"): .02, ("公共服务", "其他"): .04}, "歌华有线": {("公共服务", "有线电视"): 2.0, ("公共服务", "网络与通讯"): .05},
+    "热力集团": {("供暖", None): .6},
+    "电力公司": {("公共服务", "供电"): 1.5, ("农村管理", "农村基础设施"): .03},
+    "自来水集团": {("公共服务", "供水"): 1.0, ("水务", "排水"): .2},
+    "燃气集团": {("公共服务", "燃气"): 1.5, ("公共安全", "燃气安全"): .5},
+    "地铁运营公司": {("公共服务", "轨道交通"): 1.5}, "京港地铁": {("公共服务", "轨道交通"): .5},
+    "首发集团": {("市政", "市属道路"): .5, ("交通管理", "交通设施"): .1},
+    "京东": {("市场管理", "网络交易"): .12, ("市场管理", "预付式消费"): .02},
+    "美团": {("市场管理", "网络交易"): .08, ("市场管理", "预付式消费"): .15, ("食品药品安全", "餐饮服务"): .2},
+    "拼多多": {("市场管理", "网络交易"): .09}, "淘宝": {("市场管理", "网络交易"): .08},
+    "抖音": {("市场管理", "网络交易"): .05, ("市场管理", "广告宣传"): .1, ("文体市场管理", "文化市场"): .03},
+    "快手": {("市场管理", "网络交易"): .04, ("市场管理", "广告宣传"): .08},
+    "滴滴出行": {("交通管理", "互联网约车"): 1.0, ("交通管理", "出租车"): .3, ("交通管理", "其他"): .2}, "饿了么": {("市场管理", "网络交易"): .02, ("食品药品安全", "餐饮服务"): .15},
+    "携程": {("市场管理", "旅游消费"): .6, ("旅游", None): .3, ("旅游", "旅行社"): .6}, "唯品会": {("市场管理", "网络交易"): .02},
+    "大麦网": {("文体市场管理", "文化市场"): .12}, "猫眼": {("文体市场管理", "文化市场"): .06},
+    "得物": {("市场管理", "网络交易"): .015}, "小红书": {("市场管理", "网络交易"): .01, ("市场管理", "广告宣传"): .05},
+    "作业帮": {("社会培训机构", "线上退费纠纷"): .05}, "猿辅导": {("社会培训机构", "线上退费纠纷"): .04},
+    "货拉拉": {("交通管理", "其他"): .3},
+}
+
+# --- 每月一题 topics (the printed parts are in the targets) ------------------------------------
+# cats: (l1, l2, weight) the topic's rows are filed under; shape: monthly weights per assessment
+# period where the report has no chart values; street: share of the district rows handled by
+# 街乡镇; tilt: how the units after the top three are weighted (rural / urban / None); extra:
+# city-level units that may also handle it (below the third).
+@dataclass(frozen=True)
+class TopicSpec:
+    cats: tuple
+    shape: tuple = (1.0,) * 12
+    street: float = .3
+    tilt: str | None = None
+    extra: tuple = ()
+
+
+TOPIC_SPEC: dict[int, dict[str, TopicSpec]] = {
+    2023: {
+        "规范物业收费": TopicSpec((("物业管理", "物业收费问题", 4), ("物业管理", "物业服务不规范", 1), ("物业管理", "其他", 1)),
+                            (1.0, 0.8, 1.0, 1.1, 1.1, 1.0, 1.0, 1.0, 0.9, 0.9, 1.0, 1.1), .55, "urban"),
+        "老楼加装电梯": TopicSpec((("住房", "老楼改造", 3), ("住房", "小区配套", 1)),
+                            (0.7, 0.7, 0.9, 1.1, 1.2, 1.2, 1.1, 1.1, 1.1, 1.0, 1.0, 0.9), .5, "urban", ("市住房城乡建设委",)),
+        "养老机构监管": TopicSpec((("养老服务", "养老机构", 3), ("养老服务", "其他", 1)),
+                            (0.9, 0.8, 1.0, 1.0, 1.0, 1.1, 1.1, 1.1, 1.0, 1.0, 1.0, 0.9), .2, None, ("市民政局",)),
+        "城市绿地建设管理与养护": TopicSpec((("园林绿化", "绿地养护", 3), ("园林绿化", "树木修剪", 2), ("园林绿化", "公园管理", 1)),
+                                (0.5, 0.5, 0.8, 1.3, 1.5, 1.5, 1.4, 1.2, 1.1, 1.0, 0.7, 0.5), .4, "urban", ("市园林绿化局",)),
+        "重点群体就业": TopicSpec((("劳动和社会保障", "就业服务", 3), ("劳动和社会保障", "劳动合同及用工管理", 2)),
+                            (1.0, 1.4, 1.2, 1.0, 1.0, 1.2, 1.3, 1.1, 0.9, 0.8, 0.8, 0.7), .2),
+        "医保支付及报销": TopicSpec((("医疗保障", "医保支付及报销", 4), ("医疗保障", "医保参保", 1), ("医疗保障", "其他", 1)),
+                             (1.3, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.0, 1.1), .1),
+        "民办义务教育规范管理": TopicSpec((("教育", "教务管理", 2), ("教育", "入学升学", 1), ("教育", "其他", 1)),
+                               (0.6, 0.6, 0.8, 0.9, 1.2, 1.1, 1.0, 1.6, 1.8, 0.9, 0.8, 0.7), .05, None, ("市教委",)),
+        "农村道路治理": TopicSpec((("农村管理", "农村基础设施", 3), ("市政", "区属道路", 1)),
+                            (0.6, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.6, 1.1, 0.9, 0.8, 0.6), .55, "rural"),
+        "农村地区煤改清洁能源运行管护": TopicSpec((("供暖", "供暖设施", 3), ("农村管理", "农村基础设施", 2), ("供暖", "其他", 1)),
+                                    street=.5, tilt="rural"),
+        "健身设施建设与管理": TopicSpec((("园林绿化", "公园管理", 2), ("民政", "社区建设", 2), ("文体市场管理", "体育市场", .5)),
+                              street=.45, tilt="urban", extra=("市体育局",)),
+        "社区卫生机构管理": TopicSpec((("卫生健康", "医疗服务", 3), ("卫生健康", "其他", 1)), street=.1, tilt="urban",
+                             extra=("市卫生健康委",)),
+        "供水保障": TopicSpec((("公共服务", "供水", 4), ("水务", "其他", 1)), street=.3, extra=("自来水集团",)),
+        "供电保障": TopicSpec((("公共服务", "供电", 4), ("住房", "小区配套", 1), ("农村管理", "农村基础设施", 1)), street=.3),
+        "集中供热": TopicSpec((("供暖", "供暖不热", 4), ("供暖", "停暖", 1), ("供暖", "供暖收费", .5), ("供暖", "其他", .3),
+                           ("供暖", "供暖设施", .2)), street=.3, tilt="urban"),
+        "公交线路站点优化": TopicSpec((("公共服务", "公交", 4), ("交通管理", "交通设施", 1)), street=.1, tilt="rural"),
+        "直播带货虚假宣传": TopicSpec((("市场管理", "网络交易", 3), ("市场管理", "广告宣传", 1)), street=.02,
+                             extra=("淘宝", "京东", "拼多多", "小红书", "市市场监管局")),
+        "犬类管理": TopicSpec((("社会秩序", "宠物管理", 4), ("动物防疫", "流浪动物", 1.5)), street=.4, tilt="urban"),
+        "消防疏散通道不畅": TopicSpec((("公共安全", "消防安全", 4), ("公共安全", "安全隐患", 1)), street=.5, tilt="urban"),
+    },
+    2022: {
+        "老楼加装电梯": TopicSpec((("住房", "老楼改造", 3), ("住房", "小区配套", 1)),
+                            (0.8, 0.7, 0.9, 1.0, 1.1, 1.1, 1.1, 1.1, 1.0, 1.0, 1.1, 1.1), .5, "urban"),
+        "房产证办理难": TopicSpec((("住房", "房屋权属", 3), ("自然资源", "不动产登记", 2), ("住房", "商品房", 1)),
+                            (0.8, 0.7, 1.0, 1.1, 1.2, 1.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1), .2),
+        "居住区电动自行车集中充电设施建设": TopicSpec((("公共安全", "电动自行车充电", 3), ("住房", "小区配套", 2),
+                                       ("物业管理", "其他", .5)),
+                                      (0.7, 0.7, 0.9, 1.1, 1.3, 1.3, 1.2, 1.1, 1.0, 1.0, 0.9, 0.8), .5, "urban"),
+        "中小学教学管理": TopicSpec((("教育", "教务管理", 3), ("教育", "其他", 1)),
+                             (0.7, 0.6, 1.0, 1.1, 1.3, 1.4, 0.6, 0.6, 1.4, 1.1, 1.2, 1.0), .05, "urban"),
+        "新就业形态劳动者劳动保障": TopicSpec((("劳动和社会保障", "劳动合同及用工管理", 2), ("劳动和社会保障", "薪酬纠纷", 1)),
+                                  (1.0, 0.9, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.1), .15),
+        "物业服务不规范": TopicSpec((("物业管理", "物业服务不规范", 4), ("物业管理", "小区安保问题", 1),
+                               ("物业管理", "物业收费问题", 1), ("物业管理", "其他", 1), ("物业管理", "业主大会及业委会", .5)),
+                              (0.75, 0.7, 0.9, 0.95, 1.05, 1.1, 1.15, 1.3, 1.15, 1.0, 0.95, 0.95), .6, "urban"),
+        "老旧小区综合整治": TopicSpec((("住房", "老楼改造", 3), ("住房", "小区配套", 2)),
+                             (0.7, 0.6, 0.9, 1.1, 1.2, 1.2, 1.2, 1.1, 1.1, 1.0, 1.0, 0.9), .5, "urban"),
+        "道路积水": TopicSpec((("市政", "排水设施", 3), ("水务", "排水", 2)),
+                          (0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 3.8, 3.2, 0.8, 0.2, 0.1, 0.1), .3),
+        "农村污水治理": TopicSpec((("农村管理", "农村基础设施", 3), ("环境保护", "水污染", 2)),
+                            (0.6, 0.6, 0.8, 1.0, 1.2, 1.4, 1.5, 1.5, 1.2, 1.0, 0.7, 0.5), .55, "rural"),
+        "社区健身设施建设与管理": TopicSpec((("园林绿化", "公园管理", 2), ("民政", "社区建设", 2), ("文体市场管理", "体育市场", .5)),
+                                (0.6, 0.7, 0.9, 1.1, 1.3, 1.3, 1.2, 1.2, 1.1, 0.9, 0.7, 0.5), .45),
+        "农村地区煤改清洁能源后期运行管护": TopicSpec((("供暖", "供暖设施", 3), ("农村管理", "农村基础设施", 2)),
+                                      (2.2, 1.6, 0.8, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.5, 2.2, 3.0), .5, "rural"),
+        "集中供暖不热": TopicSpec((("供暖", "供暖不热", 4), ("供暖", "停暖", 1), ("供暖", "其他", .4), ("供暖", "供暖设施", .2)),
+                            (3.0, 1.8, 0.9, 0.2, 0.05, 0.04, 0.04, 0.04, 0.05, 0.2, 2.6, 5.0), .3, "urban"),
+        "公交运营调度优化": TopicSpec((("公共服务", "公交", 4), ("交通管理", "缓堵措施", 1)),
+                             (0.8, 0.7, 0.9, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 1.1, 1.1, 1.3), .1, "rural"),
+        "信号灯": TopicSpec((("交通管理", "交通设施", 4), ("市政", "其他", 1)),
+                         (0.6, 0.5, 0.8, 0.9, 1.0, 1.3, 1.6, 1.4, 1.1, 0.9, 0.9, 1.0), .1),
+        "餐饮行业食品安全": TopicSpec((("食品药品安全", "餐饮服务", 3), ("食品药品安全", "食品安全", 2)),
+                             (0.8, 0.7, 0.9, 1.0, 1.1, 1.3, 1.3, 1.2, 1.0, 0.9, 0.9, 0.9), .2, "urban"),
+        "噪声扰民": TopicSpec((("环境保护", "噪声污染", 4), ("社会治安", "扰民", 2)),
+                          (0.4, 0.4, 0.6, 0.9, 1.3, 1.8, 2.2, 1.9, 1.2, 0.6, 0.4, 0.3), .4, "urban"),
+        "0-3岁婴幼儿普惠托育服务资源不足": TopicSpec((("教育", "学前教育", 2), ("卫生健康", "其他", 1)),
+                                       (0.5, 0.6, 0.8, 1.2, 1.6, 1.4, 1.0, 0.9, 1.1, 1.0, 0.9, 1.0), .1, "urban"),
+    },
+}
+TOPIC_FILL = 0.97              # a topic takes at most this share of a (category, bucket) 派单 cell
+# Rows per unit and category: a unit handles a category in about volume / SPARSITY buckets
+# (at least 1, at most all 24), so that the files stay small.
+SPARSITY = 220
+
 
 # =============================================================================================
 # Exact arithmetic (half-up, as the reports round)
@@ -409,6 +721,115 @@ def rng_for(*key) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32("|".join(map(str, key)).encode("utf-8")))
 
 
+
+
+def wan_window(text: str, places: int = 1) -> tuple[int, int]:
+    """[lo, hi): the counts that print as ``text`` 万 with ``places`` decimals (half-up)."""
+    r = wan_range(text, places)
+    return r.start, r.stop
+
+
+def pct_window(text: str, whole: int, places: int) -> tuple[int, int]:
+    """[lo, hi): the parts of ``whole`` whose share prints as ``text`` % (half-up)."""
+    p = int(Decimal(text).scaleb(places))
+    m = 2 * 100 * 10 ** places
+    lo = -((-(2 * p - 1) * whole) // m)               # ceil((2p − 1)·whole / m)
+    hi = -((-(2 * p + 1) * whole) // m)               # parts < (2p + 1)·whole / m
+    return lo, hi
+
+
+def ipf(weights: np.ndarray, rows: np.ndarray, cols: np.ndarray, what: str, tol: float = 1e-7,
+        iters: int = 5000) -> np.ndarray:
+    """Iterative proportional fitting: r_i · W_ij · c_j with the given row and column sums."""
+    w = np.asarray(weights, dtype=float)
+    rows = np.asarray(rows, dtype=float)
+    cols = np.asarray(cols, dtype=float)
+    if abs(rows.sum() - cols.sum()) > 0.5:
+        raise SystemExit(f"{what}: margins differ ({rows.sum()} vs {cols.sum()})")
+    c = np.ones(w.shape[1])
+    r = np.ones(w.shape[0])
+    for _ in range(iters):
+        wc = w @ c
+        r = np.divide(rows, wc, out=np.zeros_like(rows), where=wc > 0)
+        wr = w.T @ r
+        c = np.divide(cols, wr, out=np.zeros_like(cols), where=wr > 0)
+        err = np.abs(r * (w @ c) - rows).max()
+        if err < tol * max(1.0, rows.max()) ** 0.5:
+            break
+    else:
+        raise SystemExit(f"{what}: proportional fitting did not converge (error {err:.3g})")
+    return w * r[:, None] * c[None, :]
+
+
+def round_matrix(f: np.ndarray, rows, cols, what: str, support: np.ndarray | None = None) -> np.ndarray:
+    """Integers near ``f`` (each its floor or ceiling where possible) with exactly the given row
+    and column sums: the floors, then +1 on the largest fractions, then augmenting paths."""
+    f = np.asarray(f, dtype=float)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if rows.sum() != cols.sum():
+        raise SystemExit(f"{what}: margins differ ({rows.sum()} vs {cols.sum()})")
+    sup = (f > 1e-12) if support is None else (support & (f >= 0))
+    x = np.floor(f + 1e-7).astype(np.int64)
+    x[~sup] = 0
+    # floors can only exceed a margin by rounding noise: take the excess back from the largest
+    for axis, target in ((1, rows), (0, cols)):
+        over = x.sum(axis) - target
+        for i in np.flatnonzero(over > 0):
+            line = x[i] if axis == 1 else x[:, i]
+            for j in np.argsort(-line, kind="stable")[: int(over[i])]:
+                line[j] -= 1
+    need_r = rows - x.sum(1)
+    need_c = cols - x.sum(0)
+    if (need_r < 0).any() or (need_c < 0).any():
+        raise SystemExit(f"{what}: cannot round")
+    frac = np.where(sup, f - x, -1.0)
+    order = np.argsort(-frac, axis=None, kind="stable")
+    for k in order:
+        if frac.flat[k] <= 1e-9:
+            break
+        i, j = divmod(int(k), x.shape[1])
+        if need_r[i] > 0 and need_c[j] > 0:
+            x[i, j] += 1
+            need_r[i] -= 1
+            need_c[j] -= 1
+    while need_r.sum() > 0:
+        if not _augment(x, sup, need_r, need_c):
+            raise SystemExit(f"{what}: no integer solution on this support")
+    return x
+
+
+def _augment(x: np.ndarray, sup: np.ndarray, need_r: np.ndarray, need_c: np.ndarray) -> bool:
+    """One unit more for a row that needs it and a column that needs it, along an alternating
+    path row → column (add) → row (remove) → column (add) … on the support."""
+    n, m = x.shape
+    prev_col = np.full(m, -2)          # the row that reached this column
+    prev_row = np.full(n, -2)          # the column that reached this row (-1: a start)
+    queue: deque = deque()
+    for i in np.flatnonzero(need_r > 0):
+        prev_row[i] = -1
+        queue.append(int(i))
+    while queue:
+        i = queue.popleft()
+        for j in np.flatnonzero(sup[i] & (prev_col == -2)):
+            prev_col[j] = i
+            if need_c[j] > 0:
+                need_c[j] -= 1
+                while True:                       # walk the path back to its start
+                    ii = prev_col[j]
+                    x[ii, j] += 1
+                    jj = prev_row[ii]
+                    if jj == -1:
+                        need_r[ii] -= 1
+                        return True
+                    x[ii, jj] -= 1
+                    j = jj
+            for i2 in np.flatnonzero((x[:, j] > 0) & (prev_row == -2)):
+                prev_row[i2] = j
+                queue.append(int(i2))
+    return False
+
+
 # =============================================================================================
 # Inputs
 # =============================================================================================
@@ -424,6 +845,14 @@ class Inputs:
     t22: dict
     t23: dict
     taxonomy: dict
+    profile: dict
+
+    def targets(self, year: int) -> dict:
+        return {2022: self.t22, 2023: self.t23}[year]
+
+    @property
+    def districts(self) -> list[str]:
+        return [d["name"] for d in self.profile["districts"]]
 
     @property
     def remap_rules(self) -> list[dict]:
@@ -437,9 +866,9 @@ class Inputs:
         return l1
 
 
-def load_inputs(targets_dir: Path = TARGETS_DIR, taxonomy: Path = TAXONOMY) -> Inputs:
+def load_inputs(targets_dir: Path = TARGETS_DIR, taxonomy: Path = TAXONOMY, profile: Path = PROFILE) -> Inputs:
     return Inputs(load_yaml(targets_dir / "annual-2022.yaml"), load_yaml(targets_dir / "annual-2023.yaml"),
-                  load_yaml(taxonomy))
+                  load_yaml(taxonomy), load_yaml(profile))
 
 
 # =============================================================================================
@@ -454,6 +883,7 @@ class YearPlan:
     subs: dict[str, dict[str, int]] = field(default_factory=dict)           # l1 -> l2 -> count
     headline: dict[str, int] = field(default_factory=dict)                  # total, 派单, 直接答复, 电话, 网络
     epidemic: list[str] = field(default_factory=list)                       # categories filled last (2022)
+    epidemic_like: list[str] = field(default_factory=list)                  # epidemic-related categories (2021, 2022)
 
 
 def solve_headline(inp: Inputs) -> tuple[dict[str, int], dict[str, int]]:
@@ -591,9 +1021,72 @@ def plan_years(inp: Inputs) -> dict[int, YearPlan]:
         if l1 not in y22.subs and l1 not in y22.epidemic:
             y22.subs[l1] = mix_subs(l1, v)
 
-    for plan in (y22, y23):
+    y22.epidemic_like = list(y22.epidemic)
+    y21 = plan_2021(inp, y22)
+    for plan in (y21, y22, y23):
         plan.totals = dict(sorted(plan.totals.items(), key=lambda kv: (-kv[1], kv[0])))
-    return {2022: y22, 2023: y23}
+    return {2021: y21, 2022: y22, 2023: y23}
+
+
+def solve_prev(cur: int, yoy_text: str, places: int, want: int | None = None) -> list[int]:
+    """Every earlier-year value whose 同比 to ``cur`` prints as ``yoy_text`` (closest to ``want`` first)."""
+    t = Decimal(yoy_text)
+    guess = int(Decimal(cur) / (1 + t / 100))
+    cands = [p for p in range(guess - 3000, guess + 3001) if p > 0 and yoy(cur, p, places) == t]
+    if not cands:
+        raise SystemExit(f"no value with 同比 {yoy_text}% to {cur}")
+    w = guess if want is None else want
+    return sorted(cands, key=lambda p: (abs(p - w), p))
+
+
+def solve_headline_2021(t22: dict, h22: dict[str, int]) -> dict[str, int]:
+    """2021 totals from the 2022 report's 同比 (two decimals) and its 2021 network share."""
+    places = t22["precision"]["pct"]
+    totals = solve_prev(h22["total"], t22["total"]["yoy_pct"], places)
+    dispatched = set(solve_prev(h22[DISPATCHED], t22["disposition"][DISPATCHED]["yoy_pct"], places))
+    direct = set(solve_prev(h22[DIRECT], t22["disposition"][DIRECT]["yoy_pct"], places))
+    phone = set(solve_prev(h22[PHONE], t22["channel"][PHONE]["yoy_pct"], places))
+    network = solve_prev(h22[NETWORK], t22["channel"][NETWORK]["yoy_pct"], places)
+    share = t22["channel"][NETWORK]["prev_share_pct"]
+    for tot in totals:
+        d = next((d for d in sorted(dispatched, key=lambda x: abs(x - tot * 0.448)) if tot - d in direct), None)
+        n = next((n for n in network if tot - n in phone and pct(n, tot, places) == Decimal(share)), None)
+        if d is not None and n is not None:
+            return {"total": tot, DISPATCHED: d, DIRECT: tot - d, PHONE: tot - n, NETWORK: n}
+    raise SystemExit("no exact 2021 headline")
+
+
+def plan_2021(inp: Inputs, y22: YearPlan) -> YearPlan:
+    """2021 on the old taxonomy: the 2022 top-10 日常 categories at the values their 同比 fixes,
+    the other 日常 categories at their 2022 value × DAILY_FACTOR_2021 (± noise), and the epidemic
+    categories with what the total leaves.  Sub-categories follow the 2022 mix (± noise)."""
+    t22 = inp.t22
+    places = t22["precision"]["pct"]
+    y21 = YearPlan(2021, headline=solve_headline_2021(t22, y22.headline))
+    top = {e["l1"]: e for e in t22["top10"]}
+    for l1, v22 in y22.totals.items():
+        if l1 in y22.epidemic:
+            continue
+        if l1 in top:
+            want = int(v22 / (1 + float(top[l1]["yoy_pct"]) / 100))
+            y21.totals[l1] = solve_prev(v22, top[l1]["yoy_pct"], places, want)[0]
+        else:
+            y21.totals[l1] = int(v22 * DAILY_FACTOR_2021 * (1 + 0.12 * rng_for(2021, l1).uniform(-1, 1)))
+    rest = y21.headline["total"] - sum(y21.totals.values())
+    if rest <= 0:
+        raise SystemExit("2021: the 日常 categories exceed the total")
+    for (l1, _), v in zip(EPIDEMIC_2021, allocate(rest, [w for _, w in EPIDEMIC_2021])):
+        y21.totals[l1] = int(v)
+    y21.epidemic_like = [l1 for l1, _ in EPIDEMIC_2021]
+    for l1, total in y21.totals.items():
+        if l1 in y21.epidemic_like:
+            y21.subs[l1] = mix_subs(l1, total)
+            continue
+        names = list(y22.subs[l1])
+        w = np.array([y22.subs[l1][n] for n in names], dtype=float)
+        w *= 1 + 0.10 * rng_for(2021, l1, "mix").uniform(-1, 1, len(w))
+        y21.subs[l1] = {n: int(v) for n, v in zip(names, allocate(total, w)) if v > 0}
+    return y21
 
 
 def mix_subs(l1: str, total: int) -> dict[str, int]:
@@ -650,8 +1143,13 @@ def shape(year: int, l1: str, l2: str) -> np.ndarray:
     noise = 1 + NOISE * rng_for(year, l1, l2).uniform(-1, 1, MONTHS)
     if (year, l1) in L1_PROFILE:
         return np.array(L1_PROFILE[(year, l1)]) * (1 + 0.5 * (noise - 1))
-    base = np.array(L1_STYLE.get((year, l1), SEASON.get(l1, [1.0] * MONTHS)), dtype=float)
-    return base * np.array(TREND[year]) * noise
+    if (l1, l2) in L2_SHAPE:
+        base = L2_SHAPE[(l1, l2)]
+    elif (year, l1) in SEASON_YEAR:
+        base = SEASON_YEAR[(year, l1)]
+    else:
+        base = L1_STYLE.get((year, l1), SEASON.get(l1, [1.0] * MONTHS))
+    return np.array(base, dtype=float) * np.array(TREND[year]) * noise
 
 
 def month_series(total: int, weights: np.ndarray, pins: dict[int, int]) -> np.ndarray:
@@ -674,9 +1172,9 @@ def month_series(total: int, weights: np.ndarray, pins: dict[int, int]) -> np.nd
         out[dst] += 1
 
 
-def split_months(plan: YearPlan, targets: dict) -> pd.DataFrame:
+def split_months(plan: YearPlan, targets: dict | None) -> pd.DataFrame:
     """(l1, l2, month, count) for every sub-category; 2022's epidemic categories fill the months."""
-    pins = month_pins(targets)
+    pins = month_pins(targets or {})
     rows: list[tuple[str, str, int, int]] = []
     for l1, subs in plan.subs.items():
         for l2, total in subs.items():
@@ -739,7 +1237,9 @@ def split_disposition(plan: YearPlan, cells: pd.DataFrame) -> pd.DataFrame:
     dispatched = np.zeros(len(cells), dtype=np.int64)
     for l1, idx in cells.groupby("category_l1", sort=False).indices.items():
         sub = cells.iloc[idx]
-        tilt = np.array([1 + 0.15 * rng_for(plan.year, l1, l2, "派单").uniform(-1, 1) for l2 in sub["category_l2"]])
+        share = target[l1] / max(1, int(totals[l1]))
+        tilt = np.array([DISPATCH_L2[(plan.year, l1, l2)] / max(share, 1e-9) if (plan.year, l1, l2) in DISPATCH_L2
+                         else 1 + 0.15 * rng_for(plan.year, l1, l2, "派单").uniform(-1, 1) for l2 in sub["category_l2"]])
         dispatched[idx] = allocate(target[l1], sub["count"].to_numpy() * tilt, sub["count"].to_numpy())
     a = cells.assign(disposition=DISPATCHED, count=dispatched)
     b = cells.assign(disposition=DIRECT, count=cells["count"].to_numpy() - dispatched)
@@ -747,22 +1247,492 @@ def split_disposition(plan: YearPlan, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 # =============================================================================================
-# Stage 4: 电话 / 网络
+# Stage 4: half-month buckets (dates)
 # =============================================================================================
 
 
-def split_channel(plan: YearPlan, cells: pd.DataFrame) -> pd.DataFrame:
-    year = plan.year
-    share = np.array(NETWORK_SHARE[year])[cells["m"].to_numpy()]
-    factor = cells["category_l1"].map(lambda l1: NETWORK_FACTOR[year].get(l1, NETWORK_FACTOR_DEFAULT[year])).to_numpy()
+def bucket_date(year: int, b: int) -> str:
+    return f"{year}-{b // 2 + 1:02d}-{'01' if b % 2 == 0 else str(SPLIT_DAY)}"
+
+
+def split_dates(plan: YearPlan, cells: pd.DataFrame) -> pd.DataFrame:
+    """Each (category, month, disposition) cell → the buckets dated the 1st (days 1–18) and the
+    19th (days 19 to the end), in proportion to their days (± a little noise per sub-category)."""
+    days = np.array([calendar.monthrange(plan.year, m + 1)[1] for m in range(MONTHS)])
+    first_share = (SPLIT_DAY - 1) / days
+    keys = cells["category_l1"] + "|" + cells["category_l2"]
+    tilt = keys.map({k: 1 + 0.03 * rng_for(plan.year, k, "date").uniform(-1, 1) for k in keys.unique()}).to_numpy()
     count = cells["count"].to_numpy()
+    share = np.clip(first_share[cells["m"].to_numpy()] * tilt, 0, 1)
+    first = np.floor(count * share + 0.5).astype(np.int64)
+    a = cells.assign(b=2 * cells["m"].to_numpy(), count=first)
+    b = cells.assign(b=2 * cells["m"].to_numpy() + 1, count=count - first)
+    out = pd.concat([a, b], ignore_index=True).drop(columns=["m"])
+    return out[out["count"] > 0].reset_index(drop=True)
+
+
+# =============================================================================================
+# Handling units: exact totals
+# =============================================================================================
+
+Unit = tuple[str, str | None, str | None]       # (handler_level, district, handler)
+
+
+@dataclass
+class UnitPlan:
+    """The exact 派单 total of every handling unit in one year's file."""
+    year: int
+    totals: dict[Unit, int] = field(default_factory=dict)
+
+    def city(self, level: str | None = None) -> dict[str, int]:
+        return {u[2]: v for u, v in self.totals.items() if u[2] is not None and (level is None or u[0] == level)}
+
+
+def solve_districts(spec: dict, places: int) -> dict[str, tuple[int, int]]:
+    """{district: (total, streets)} with every figure of the district sentences, the 16-district
+    total, the streets' total and its share exact (spec: the targets' ``handling``)."""
+    s_lo, s_hi = wan_window(spec["districts_total"]["wan"], spec["districts_total"].get("wan_places", 1))
+    rows = spec["districts"]
+    # the districts' shares narrow the 16-district total down
+    lo, hi = s_lo, s_hi
+    for r in rows:
+        n_lo, n_hi = wan_window(r["wan"])
+        p = Decimal(r["share_pct"]) / 100
+        h = Decimal(5).scaleb(-places - 3)
+        lo = max(lo, math.floor(Decimal(n_lo) / (p + h)))
+        hi = min(hi, math.ceil(Decimal(n_hi) / (p - h)) + 1)
+    st = spec["streets_total"]
+    b_lo, b_hi = wan_window(st["wan"])
+    for total in sorted(range(lo, hi), key=lambda s: (abs(2 * s - lo - hi), s)):
+        options = []
+        for r in rows:
+            n_lo, n_hi = wan_window(r["wan"])
+            p_lo, p_hi = pct_window(r["share_pct"], total, places)
+            cands = []
+            for n in range(max(n_lo, p_lo), min(n_hi, p_hi)):
+                x_lo, x_hi = wan_window(r[STREET_LEVEL]["wan"])
+                a_lo, a_hi = wan_window(r[DISTRICT_LEVEL]["wan"])
+                q_lo, q_hi = pct_window(r[STREET_LEVEL]["share_pct"], n, places)
+                pa_lo, pa_hi = pct_window(r[DISTRICT_LEVEL]["share_pct"], n, places)
+                b0 = max(x_lo, n - a_hi + 1, q_lo, n - pa_hi + 1)
+                b1 = min(x_hi, n - a_lo + 1, q_hi, n - pa_lo + 1)          # [b0, b1)
+                if b0 < b1:
+                    cands.append((n, b0, b1))
+            if not cands:
+                break
+            options.append(cands)
+        else:
+            got = _fit_districts(options, total, (b_lo, b_hi), st["share_pct"], places)
+            if got is not None:
+                return {r["district"]: v for r, v in zip(rows, got)}
+    raise SystemExit(f"no district totals reproduce the handling figures ({spec['districts_total']['wan']} 万)")
+
+
+def _fit_districts(options, total, b_window, b_share, places):
+    """Pick (n, b) per district: Σn = total, Σb inside the streets' window and share.  Start in
+    the middle of every district's candidates, make Σn exact, then trade n between districts
+    (one up, one down by the same amount) until the streets' sum can reach its window."""
+    idx = [len(c) // 2 for c in options]
+    diff = total - sum(c[i][0] for c, i in zip(options, idx))
+    for k in range(len(options)):
+        c = options[k]
+        while diff > 0 and idx[k] + 1 < len(c):
+            idx[k] += 1
+            diff -= c[idx[k]][0] - c[idx[k] - 1][0]
+        while diff < 0 and idx[k] > 0:
+            idx[k] -= 1
+            diff += c[idx[k] + 1][0] - c[idx[k]][0]
+    if diff:
+        return None
+    p_lo, p_hi = pct_window(b_share, total, places)
+    lo_b, hi_b = max(b_window[0], p_lo), min(b_window[1], p_hi) - 1          # inclusive
+    if lo_b > hi_b:
+        return None
+    for _ in range(20000):
+        chosen = [c[i] for c, i in zip(options, idx)]
+        mins = sum(b0 for _, b0, _ in chosen)
+        maxs = sum(b1 - 1 for _, _, b1 in chosen)
+        if maxs >= lo_b and mins <= hi_b:
+            break
+        up = maxs < lo_b                       # raise the streets' maximum, or lower their minimum
+        best = None
+        for step in (50, 10, 1):
+            for i, ci in enumerate(options):
+                if idx[i] + step >= len(ci):
+                    continue
+                dn = ci[idx[i] + step][0] - ci[idx[i]][0]
+                for j, cj in enumerate(options):
+                    if j == i or idx[j] - step < 0 or cj[idx[j]][0] - cj[idx[j] - step][0] != dn:
+                        continue
+                    if up:
+                        gain = (ci[idx[i] + step][2] - ci[idx[i]][2]) + (cj[idx[j] - step][2] - cj[idx[j]][2])
+                    else:
+                        gain = -((ci[idx[i] + step][1] - ci[idx[i]][1]) + (cj[idx[j] - step][1] - cj[idx[j]][1]))
+                    if gain > 0 and (best is None or gain > best[0]):
+                        best = (gain, i, j, step)
+            if best is not None:
+                break
+        if best is None:
+            return None
+        _, i, j, step = best
+        idx[i] += step
+        idx[j] -= step
+    else:
+        return None
+    chosen = [c[i] for c, i in zip(options, idx)]
+    mins = sum(b0 for _, b0, _ in chosen)
+    maxs = sum(b1 - 1 for _, _, b1 in chosen)
+    want = (max(lo_b, mins) + min(hi_b, maxs)) // 2
+    mids = [(b0 + b1 - 1) // 2 for _, b0, b1 in chosen]
+    caps_up = [b1 - 1 - m for (_, _, b1), m in zip(chosen, mids)]
+    caps_dn = [m - b0 for (_, b0, _), m in zip(chosen, mids)]
+    gap = want - sum(mids)
+    if gap > 0:
+        mids = [m + int(d) for m, d in zip(mids, allocate(gap, [c + 1e-9 for c in caps_up], caps_up))]
+    elif gap < 0:
+        mids = [m - int(d) for m, d in zip(mids, allocate(-gap, [c + 1e-9 for c in caps_dn], caps_dn))]
+    return [(n, b) for (n, _, _), b in zip(chosen, mids)]
+
+
+def solve_units(inp: Inputs, plans: dict[int, YearPlan]) -> dict[int, UnitPlan]:
+    """District (区级部门, 街乡镇) totals for every year, then the city-level units'."""
+    out: dict[int, UnitPlan] = {}
+    for year in YEARS:
+        up = UnitPlan(year)
+        if year == 2021:
+            total = int(plans[2021].headline[DISPATCHED] * DISTRICT_SHARE_2021)
+            names = inp.districts
+            n = allocate(total, [DISTRICTS_2021[d][0] for d in names])
+            for d, v in zip(names, n):
+                streets = int(round(int(v) * DISTRICTS_2021[d][1]))
+                up.totals[(DISTRICT_LEVEL, d, None)] = int(v) - streets
+                up.totals[(STREET_LEVEL, d, None)] = streets
+        else:
+            t = inp.targets(year)
+            got = solve_districts(t["handling"], t["precision"]["pct"])
+            for d in inp.districts:
+                n, b = got[d]
+                up.totals[(DISTRICT_LEVEL, d, None)] = n - b
+                up.totals[(STREET_LEVEL, d, None)] = b
+        out[year] = up
+    return out
+
+
+def printed_units(inp: Inputs, year: int) -> dict[str, int]:
+    """City-level units whose 万 a report prints: {name: exact count}."""
+    if year == 2021:
+        return {}
+    h = inp.targets(year)["handling"]
+    return {e["unit"]: center(e["wan"]) for key in ("city_departments", "state_enterprises") for e in h[key]["ranking"]}
+
+
+def plan_city_units(inp: Inputs, year: int, up: UnitPlan, dispatched: int, topic_use: dict[str, int]) -> None:
+    """The city-level units share what the districts leave of 派单: printed units exactly,
+    topic-only units their topic rows, the others in proportion to CITY_UNITS."""
+    city_total = dispatched - sum(up.totals.values())
+    fixed = printed_units(inp, year)
+    units = [(level, name, w) for level, lst in CITY_UNITS[year].items() for name, w in lst]
+    values: dict[str, int] = {}
+    for level, name, w in units:
+        if name in fixed:
+            values[name] = fixed[name]
+        elif name in TOPIC_ONLY:
+            values[name] = topic_use.get(name, 0)
+    free = [(level, name, w) for level, name, w in units if name not in values]
+    left = city_total - sum(values.values())
+    weights = [w * (1 + 0.01 * rng_for(year, name, "unit").uniform(-1, 1)) for _, name, w in free]   # no ties
+    for (level, name, _), v in zip(free, allocate(left, weights)):
+        values[name] = int(v)
+    for level, name, _ in units:
+        if values[name] < topic_use.get(name, 0):
+            raise SystemExit(f"{year} {name}: {values[name]} is less than its 每月一题 rows ({topic_use[name]})")
+        if values[name] > 0:
+            up.totals[(level, None, name)] = values[name]
+    check_unit_order(inp, year, up)
+
+
+def check_unit_order(inp: Inputs, year: int, up: UnitPlan) -> None:
+    """The printed rankings hold: named units first, in order, every other unit of the class below."""
+    if year == 2021:
+        return
+    h = inp.targets(year)["handling"]
+    for key in ("city_departments", "state_enterprises"):
+        spec = h[key]
+        named = [e["unit"] for e in spec["ranking"]] + list(spec.get("then", []))
+        values = up.city(spec["level"])
+        if len(set(values.values())) != len(values):
+            raise SystemExit(f"{year} {spec['level']}: two units have the same total")
+        order = sorted(values, key=lambda n: -values[n])
+        if order[: len(named)] != named or values[order[len(named) - 1]] <= values[order[len(named)]]:
+            raise SystemExit(f"{year} {spec['level']}: the ranking {order[:len(named) + 2]} does not start with {named}")
+
+
+# =============================================================================================
+# Stage 5: 每月一题 topics (派单 rows, counted by assessment period)
+# =============================================================================================
+
+ROW_KEYS = ["category_l1", "category_l2", "b", "handler_level", "district", "handler", "topic", "count"]
+
+
+def period_buckets(table_year: int, k: int) -> list[tuple[int, int]]:
+    """The two buckets of assessment period k (1–12) of ``table_year``: the 19th of the month
+    before (in the previous year's file for k = 1) and the 1st of month k."""
+    first = (table_year - 1, BUCKETS - 1) if k == 1 else (table_year, 2 * k - 3)
+    return [first, (table_year, 2 * k - 2)]
+
+
+class Capacity:
+    """派单 per (year, category, bucket) that topics may still take."""
+
+    def __init__(self, dated: dict[int, pd.DataFrame]) -> None:
+        self.free: dict[tuple[int, str, str], np.ndarray] = {}
+        for year, cells in dated.items():
+            d = cells[cells["disposition"] == DISPATCHED]
+            for (l1, l2), g in d.groupby(["category_l1", "category_l2"], sort=False):
+                arr = np.zeros(BUCKETS, dtype=np.int64)
+                arr[g["b"].to_numpy()] = np.floor(g["count"].to_numpy() * TOPIC_FILL).astype(np.int64)
+                self.free[(year, l1, l2)] = arr
+
+    def get(self, year: int, l1: str, l2: str, b: int) -> int:
+        arr = self.free.get((year, l1, l2))
+        return 0 if arr is None else int(arr[b])
+
+    def take(self, year: int, l1: str, l2: str, b: int, n: int) -> None:
+        arr = self.free[(year, l1, l2)]
+        if arr[b] < n:
+            raise SystemExit(f"{year} {l1}/{l2} bucket {b}: topic rows exceed the 派单 cell")
+        arr[b] -= n
+
+
+def city_levels(year: int) -> dict[str, str]:
+    return {name: level for level, lst in CITY_UNITS[year].items() for name, _ in lst}
+
+
+def topic_level(topic: str, district: str, street: float) -> str:
+    return STREET_LEVEL if rng_for(topic, district, "level").uniform() < street else DISTRICT_LEVEL
+
+
+def topic_others(inp: Inputs, units: dict[int, UnitPlan], table_year: int, spec: TopicSpec, top: list[str],
+                 rest: int, cap: int) -> dict[str, int]:
+    """The units after the top three: districts (weighted by size and the topic's tilt) and the
+    spec's extra city units, each below the third."""
+    up = units[table_year]
+    names = [d for d in inp.districts if d not in top]
+    size = {d: up.totals[(DISTRICT_LEVEL, d, None)] + up.totals[(STREET_LEVEL, d, None)] for d in names}
+    tilt = {"rural": RURAL, "urban": URBAN}.get(spec.tilt or "", {})
+    weights = [size[d] * tilt.get(d, 1.0) for d in names]
+    extra = [u for u in spec.extra if u not in top]
+    mean = sum(weights) / len(weights)
+    names += extra
+    weights += [0.4 * mean] * len(extra)
+    weights = [w * (1 + 0.2 * rng_for(table_year, spec.cats[0][1], n, "topic").uniform(-1, 1)) for n, w in zip(names, weights)]
+    # graded caps below the third, so that the units that reach their cap do not tie
+    rank = np.argsort(np.argsort(-np.array(weights), kind="stable"), kind="stable")
+    caps = [min(cap, int((cap + 1) * (0.96 - 0.012 * k))) for k in rank]
+    if sum(caps) < rest:
+        caps = [cap] * len(names)
+    got = allocate(rest, weights, caps)
+    return {n: int(v) for n, v in zip(names, got) if v > 0}
+
+
+def plan_topics(inp: Inputs, units: dict[int, UnitPlan], dated: dict[int, pd.DataFrame]
+                ) -> tuple[dict[int, list[tuple]], dict[int, dict[str, int]]]:
+    """Every topic of the 2022 and 2023 tables: exact total over its assessment periods and exact
+    top-three units; rows filed under the spec's categories where the 派单 cells have room."""
+    cap = Capacity(dated)
+    rows: dict[int, list[tuple]] = {y: [] for y in YEARS}
+    use: dict[int, dict[str, int]] = {y: {} for y in YEARS}
+    items = [(y, item) for y in (2023, 2022) for item in inp.targets(y)["topics"]["items"]]
+    for table_year, item in sorted(items, key=lambda x: -x[1]["total"]):
+        name, total = item["topic"], int(item["total"])
+        spec = TOPIC_SPEC[table_year][name]
+        shape = np.array(item.get("monthly") or spec.shape, dtype=float)
+        periods = allocate(total, shape * (1 + 0.03 * rng_for(table_year, name, "months").uniform(-1, 1, MONTHS)))
+        # periods → buckets, where the topic's categories have room
+        buckets: list[tuple[int, int, int]] = []
+        for k, v in enumerate(periods, start=1):
+            pair = period_buckets(table_year, k)
+            room = [sum(cap.get(y, l1, l2, b) for l1, l2, _ in spec.cats) for y, b in pair]
+            if v > sum(room):
+                raise SystemExit(f"每月一题 {table_year} {name}: period {k}K needs {v}, its categories have {sum(room)}")
+            for (y, b), n in zip(pair, allocate(int(v), [r * 1.0 for r in room], room)):
+                buckets.append((y, b, int(n)))
+        # units: the top three exactly, the others below the third
+        top = [u for u, _ in item["units"]]
+        top_counts = [int(c) for _, c in item["units"]]
+        if any(a <= b for a, b in zip(top_counts, top_counts[1:])):
+            raise SystemExit(f"每月一题 {name}: the top three must be strictly ordered")
+        others = topic_others(inp, units, table_year, spec, top, total - sum(top_counts), top_counts[-1] - 1)
+        unit_totals = dict(zip(top, top_counts)) | others
+        unames = list(unit_totals)
+        ucount = np.array([unit_totals[u] for u in unames], dtype=np.int64)
+        bcount = np.array([n for _, _, n in buckets], dtype=np.int64)
+        grid = round_matrix(np.outer(bcount, ucount) / total, bcount, ucount, f"每月一题 {name}")
+        # each bucket's units → the spec's categories
+        for (y, b, n), per_unit in zip(buckets, grid):
+            if n == 0:
+                continue
+            levels = city_levels(y)
+            cats = [(l1, l2) for l1, l2, _ in spec.cats]
+            room = np.array([cap.get(y, l1, l2, b) for l1, l2 in cats], dtype=np.int64)
+            w = np.array([wt for _, _, wt in spec.cats], dtype=float) * (room > 0)
+            per_cat = allocate(n, w, room)          # the spec's mix, as far as the cells have room
+            split = round_matrix(np.outer(per_unit, per_cat) / n, per_unit, per_cat, f"每月一题 {name} {y}/{b}")
+            for ui, u in enumerate(unames):
+                for ci, (l1, l2) in enumerate(cats):
+                    c = int(split[ui, ci])
+                    if c == 0:
+                        continue
+                    cap.take(y, l1, l2, b, c)
+                    if u in levels:
+                        rows[y].append((l1, l2, b, levels[u], None, u, name, c))
+                    elif u in inp.districts:
+                        rows[y].append((l1, l2, b, topic_level(name, u, spec.street), u, None, name, c))
+                    else:
+                        raise SystemExit(f"每月一题 {name}: unknown unit {u} in {y}")
+                    use[y][u] = use[y].get(u, 0) + c
+    return rows, use
+
+
+# =============================================================================================
+# Stage 6: handling units (派单 rows)
+# =============================================================================================
+
+
+def _lookup(table: dict, l1: str, l2: str, default=None):
+    return table.get((l1, l2), table.get((l1, None), default))
+
+
+def _in(cats: set, l1: str, l2: str) -> bool:
+    return (l1, l2) in cats or (l1, None) in cats
+
+
+def affinity(year: int, cats: list[tuple[str, str]], ulist: list[Unit], districts: list[str],
+             up: UnitPlan) -> np.ndarray:
+    """W[category, unit]: how a category's 派单 spreads over the units before their totals are imposed."""
+    size = np.array([up.totals[(DISTRICT_LEVEL, d, None)] + up.totals[(STREET_LEVEL, d, None)] for d in districts], float)
+    size /= size.sum()
+    rural = np.array([RURAL[d] for d in districts])
+    urban = np.array([URBAN[d] for d in districts])
+    online = np.array([ONLINE[year].get(d, 1.0) for d in districts])
+    col = {u: i for i, u in enumerate(ulist)}
+    w = np.zeros((len(cats), len(ulist)))
+    for ci, (l1, l2) in enumerate(cats):
+        dw = size.copy()
+        if _in(RURAL_CATS, l1, l2):
+            dw *= rural
+        if _in(URBAN_CATS, l1, l2):
+            dw *= urban
+        if _in(ONLINE_CATS, l1, l2):
+            dw *= online
+        dw *= 1 + 0.15 * rng_for(year, l1, l2, "districts").uniform(-1, 1, len(districts))
+        dw /= dw.sum()
+        s = _lookup(STREET_SHARE, l1, l2, STREET_SHARE_DEFAULT)
+        for di, d in enumerate(districts):
+            if (DISTRICT_LEVEL, d, None) in col:
+                w[ci, col[(DISTRICT_LEVEL, d, None)]] = dw[di] * (1 - s)
+            if (STREET_LEVEL, d, None) in col:
+                w[ci, col[(STREET_LEVEL, d, None)]] = dw[di] * s
+        for u, j in col.items():
+            if u[2] is None:
+                continue
+            if u[2] in ZONE_UNITS:
+                w[ci, j] = ZONE_UNITS[u[2]]
+            else:
+                w[ci, j] = _lookup(UNIT_AFFINITY.get(u[2], {}), l1, l2, 0.0)
+    return w
+
+
+def time_split(year: int, cat: tuple[str, str], r: np.ndarray, x: np.ndarray, ulist: list[Unit]
+               ) -> list[tuple[int, int, int]]:
+    """A category's buckets (counts r) → its units (counts x), sparsely: largest unit first, each
+    in about volume / SPARSITY buckets (the ones with the most room left, with some noise so that
+    units differ), in proportion to that room.  Σ over units = r and Σ over buckets = x exactly."""
+    nb = len(r)
+    room = np.asarray(r, dtype=np.int64).copy()
+    out: list[tuple[int, int, int]] = []
+    for j in np.argsort(-x, kind="stable"):
+        need = int(x[j])
+        if need == 0:
+            continue
+        k = int(min(nb, max(1, math.ceil(need / SPARSITY))))
+        noise = 1 + 0.6 * rng_for(year, cat, ulist[j], "buckets").uniform(-1, 1, nb)
+        pref = [int(b) for b in np.argsort(-(room * noise), kind="stable") if room[b] > 0]
+        chosen = pref[:k]
+        while room[chosen].sum() < need:
+            chosen = pref[: len(chosen) + 1]
+        vals = allocate(need, room[chosen].astype(float), room[chosen])
+        for bb, v in zip(chosen, vals):
+            if v:
+                out.append((bb, int(j), int(v)))
+                room[bb] -= int(v)
+    if room.sum():
+        raise SystemExit(f"{year} {cat}: buckets left over after the units")
+    return out
+
+
+def split_units(year: int, dated: pd.DataFrame, topic_rows: list[tuple], up: UnitPlan,
+                districts: list[str]) -> pd.DataFrame:
+    """The 派单 cells (category × bucket) → handling units, on top of the topic rows: every unit's
+    total is exact (UnitPlan), and every cell keeps its count."""
+    d = dated[dated["disposition"] == DISPATCHED]
+    cats = list(dict.fromkeys(zip(d["category_l1"], d["category_l2"])))
+    cidx = {c: i for i, c in enumerate(cats)}
+    cells = np.zeros((len(cats), BUCKETS), dtype=np.int64)
+    np.add.at(cells, ([cidx[c] for c in zip(d["category_l1"], d["category_l2"])], d["b"].to_numpy()), d["count"].to_numpy())
+    topics = pd.DataFrame(topic_rows, columns=ROW_KEYS, dtype=object).astype({"b": np.int64, "count": np.int64})
+    left = dict(up.totals)
+    for l1, l2, b, level, district, handler, _, n in topic_rows:
+        cells[cidx[(l1, l2)], b] -= n
+        key = (level, district, handler)
+        left[key] = left.get(key, 0) - n
+    if (cells < 0).any():
+        raise SystemExit(f"{year}: topic rows exceed their 派单 cells")
+    if any(v < 0 for v in left.values()):
+        raise SystemExit(f"{year}: topic rows exceed a unit's total: {[u for u, v in left.items() if v < 0]}")
+    ulist = [u for u, v in left.items() if v > 0]
+    ucount = np.array([left[u] for u in ulist], dtype=np.int64)
+    rowsum = cells.sum(1)
+    if rowsum.sum() != ucount.sum():
+        raise SystemExit(f"{year}: units total {ucount.sum()} ≠ 派单 left {rowsum.sum()}")
+    w = affinity(year, cats, ulist, districts, up)
+    x = round_matrix(ipf(w, rowsum, ucount, f"{year} units"), rowsum, ucount, f"{year} units", support=w > 0)
+    out_l1, out_l2, out_b, out_u, out_n = [], [], [], [], []
+    for ci, cat in enumerate(cats):
+        r = cells[ci]
+        bs = np.flatnonzero(r > 0)
+        xs = x[ci]
+        js = np.flatnonzero(xs > 0)
+        if len(bs) == 0:
+            continue
+        parts = time_split(year, cat, r[bs], xs[js], [ulist[j] for j in js])
+        out_l1 += [cat[0]] * len(parts)
+        out_l2 += [cat[1]] * len(parts)
+        out_b.append(np.array([bs[p[0]] for p in parts], dtype=np.int64))
+        out_u += [ulist[js[p[1]]] for p in parts]
+        out_n.append(np.array([p[2] for p in parts], dtype=np.int64))
+    rest = pd.DataFrame({
+        "category_l1": out_l1, "category_l2": out_l2, "b": np.concatenate(out_b),
+        "handler_level": [u[0] for u in out_u], "district": [u[1] for u in out_u], "handler": [u[2] for u in out_u],
+        "topic": None, "count": np.concatenate(out_n),
+    })
+    return pd.concat([topics, rest], ignore_index=True)
+
+
+# =============================================================================================
+# Stage 7: 电话 / 网络
+# =============================================================================================
+
+
+def split_channel(plan: YearPlan, rows: pd.DataFrame) -> pd.DataFrame:
+    year = plan.year
+    share = np.array(NETWORK_SHARE[year])[rows["b"].to_numpy() // 2]
+    factor = rows["category_l1"].map(lambda l1: NETWORK_FACTOR[year].get(l1, NETWORK_FACTOR_DEFAULT[year])).to_numpy()
+    count = rows["count"].to_numpy()
     network = allocate(plan.headline[NETWORK], count * share * factor, count)
-    a = cells.assign(channel=PHONE, count=count - network)
-    b = cells.assign(channel=NETWORK, count=network)
+    a = rows.assign(channel=PHONE, count=count - network)
+    b = rows.assign(channel=NETWORK, count=network)
     return pd.concat([a, b], ignore_index=True)
-
-
-# Later: split_place (district, street) and split_handler (handler_level, handler), topic.
 
 
 # =============================================================================================
@@ -770,26 +1740,68 @@ def split_channel(plan: YearPlan, cells: pd.DataFrame) -> pd.DataFrame:
 # =============================================================================================
 
 
-def build_year(plan: YearPlan, targets: dict) -> pd.DataFrame:
-    cells = split_months(plan, targets)
-    cells = split_disposition(plan, cells)
-    cells = split_channel(plan, cells)
-    cells = cells[cells["count"] > 0]
+@dataclass
+class Built:
+    plans: dict[int, YearPlan]
+    units: dict[int, UnitPlan]
+    frames: dict[int, pd.DataFrame]
+
+
+def build(inp: Inputs) -> Built:
+    plans = plan_years(inp)
+    dated: dict[int, pd.DataFrame] = {}
+    for year in YEARS:
+        targets = inp.targets(year) if year != 2021 else None
+        cells = split_months(plans[year], targets)
+        cells = split_disposition(plans[year], cells)
+        dated[year] = split_dates(plans[year], cells)
+    units = solve_units(inp, plans)
+    topic_rows, topic_use = plan_topics(inp, units, dated)
+    frames = {}
+    for year in YEARS:
+        plan_city_units(inp, year, units[year], plans[year].headline[DISPATCHED], topic_use[year])
+        dispatched = split_units(year, dated[year], topic_rows[year], units[year], inp.districts)
+        direct = dated[year][dated[year]["disposition"] == DIRECT].drop(columns=["disposition"])
+        direct = direct.assign(handler_level=None, district=None, handler=None, topic=None)
+        rows = pd.concat([dispatched.assign(disposition=DISPATCHED), direct.assign(disposition=DIRECT)],
+                         ignore_index=True)
+        rows = rows[rows["count"] > 0]
+        rows = split_channel(plans[year], rows)
+        frames[year] = finish(plans[year], inp, rows)
+        check_taxonomy(frames[year], inp.taxonomy, year)
+    return Built(plans, units, frames)
+
+
+def finish(plan: YearPlan, inp: Inputs, rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows[rows["count"] > 0]
     order = {l1: i for i, l1 in enumerate(plan.totals)}
-    cells = cells.assign(_o=cells["category_l1"].map(order),
-                         _d=cells["disposition"].map({DISPATCHED: 0, DIRECT: 1}),
-                         _c=cells["channel"].map({PHONE: 0, NETWORK: 1}))
-    cells = cells.sort_values(["m", "_o", "category_l1", "category_l2", "_d", "_c"], kind="mergesort")
+    dorder = {d: i for i, d in enumerate(inp.districts)}
+    lorder = {lv: i for i, lv in enumerate(LEVELS)}
+    rows = rows.assign(_o=rows["category_l1"].map(order),
+                       _d=rows["disposition"].map({DISPATCHED: 0, DIRECT: 1}),
+                       _c=rows["channel"].map({PHONE: 0, NETWORK: 1}),
+                       _l=rows["handler_level"].map(lorder).fillna(-1),
+                       _di=rows["district"].map(dorder).fillna(-1),
+                       _h=rows["handler"].fillna(""), _t=rows["topic"].fillna(""))
+    rows = rows.sort_values(["b", "_o", "category_l1", "category_l2", "_d", "_l", "_di", "_h", "_t", "_c"],
+                            kind="mergesort")
+    b = rows["b"].to_numpy()
     out = pd.DataFrame({
-        "month": [f"{plan.year}-{m + 1:02d}" for m in cells["m"]],
-        "channel": cells["channel"].to_numpy(),
-        "disposition": cells["disposition"].to_numpy(),
-        "category_l1": cells["category_l1"].to_numpy(),
-        "category_l2": cells["category_l2"].to_numpy(),
+        "month": [f"{plan.year}-{m + 1:02d}" for m in b // 2],
+        "date": [bucket_date(plan.year, int(x)) for x in b],
+        "channel": rows["channel"].to_numpy(),
+        "disposition": rows["disposition"].to_numpy(),
+        "category_l1": rows["category_l1"].to_numpy(),
+        "category_l2": rows["category_l2"].to_numpy(),
+        "district": rows["district"].to_numpy(dtype=object),
+        "street": pd.Series([None] * len(rows), dtype="object"),
+        "handler_level": rows["handler_level"].to_numpy(dtype=object),
+        "handler": rows["handler"].to_numpy(dtype=object),
+        "topic": rows["topic"].to_numpy(dtype=object),
+        "count": rows["count"].to_numpy().astype("int64"),
     })
-    for col in LATER_COLUMNS:
-        out[col] = pd.Series([None] * len(out), dtype="object")
-    out["count"] = cells["count"].to_numpy().astype("int64")
+    for col in ("district", "handler_level", "handler", "topic"):
+        out[col] = out[col].where(out[col].notna(), None)
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -801,17 +1813,24 @@ def check_taxonomy(frame: pd.DataFrame, taxonomy: dict, year: int) -> None:
         raise SystemExit(f"{year}: categories missing from {TAXONOMY.relative_to(ROOT)}: {unknown[:10]}")
 
 
+def check_units_file(frames: dict[int, pd.DataFrame]) -> None:
+    """Every city-level unit of the data is listed in config/beijing/units.yaml under its class."""
+    listed = load_yaml(UNITS_FILE)
+    known = {(level, name) for level, names in listed.items() for name in names}
+    for year, frame in frames.items():
+        city = frame[frame["handler"].notna()]
+        pairs = set(zip(city["handler_level"], city["handler"]))
+        missing = sorted(pairs - known)
+        if missing:
+            raise SystemExit(f"{year}: units missing from {UNITS_FILE.relative_to(ROOT)}: {missing[:10]}")
+
+
 SCHEMA = pa.schema([(c, pa.int64() if c == "count" else pa.string()) for c in COLUMNS])
 
 
 def generate(inp: Inputs | None = None) -> dict[int, pd.DataFrame]:
-    inp = inp or load_inputs()
-    plans = plan_years(inp)
-    frames = {}
-    for year, targets in ((2022, inp.t22), (2023, inp.t23)):
-        frame = build_year(plans[year], targets)
-        check_taxonomy(frame, inp.taxonomy, year)
-        frames[year] = frame
+    frames = build(inp or load_inputs()).frames
+    check_units_file(frames)
     return frames
 
 

@@ -65,9 +65,27 @@ def expected_sentences(edition) -> list[str]:
     return out
 
 
-def test_every_published_sentence_is_in_the_pdf(pages, edition):
-    text = norm("".join(pages))
-    missing = [s for s in expected_sentences(edition) if norm(s) not in text]
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def body_text(pdf) -> str:
+    """The running text in reading order: words set in the body size (16 pt) and footnote calls; without
+    footers, footnote bodies, chart labels or table cells, so that a sentence broken across pages reads whole."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', out)
+    import html
+
+    keep = [html.unescape(w) for y0, y1, w in words
+            if float(y1) - float(y0) >= 15.5 or (w and all(c in SUPERSCRIPTS for c in w))]
+    return "".join(keep)
+
+
+def test_every_published_sentence_is_in_the_pdf(rendered, pages, edition):
+    _, pdf = rendered
+    body, everything = norm(body_text(pdf)), norm("".join(pages))
+    missing = [s for s in expected_sentences(edition)
+               if norm(s) not in (everything if s[0] in SUPERSCRIPTS else body)]
     assert missing == []
 
 
@@ -129,8 +147,10 @@ def test_toc_page_numbers_are_the_pages_of_the_headings(pages, footers, rendered
 
 def test_page_numbers_official_style_and_body_starts_at_one(pages, footers):
     front = toc_pages(pages)
-    assert all(f == "" for f in footers[:front])                    # cover and 目录 unnumbered
-    assert re.fullmatch(r"—\s*1\s*—", footers[front])
+    first = next(i for i, f in enumerate(footers) if f)
+    assert first >= front and first % 2 == 0                        # the body starts on a right-hand page
+    assert all(norm(p) == "" for p in pages[front:first])            # only a blank page between 目录 and body
+    assert re.fullmatch(r"—\s*1\s*—", footers[first])
     numbered = page_numbers(footers)
     assert sorted(numbered) == list(range(1, len(numbered) + 1))   # every numbered page, in order
     blank = [i for i in range(front, len(pages)) if i not in numbered.values()]
@@ -175,7 +195,7 @@ def test_footnotes_at_the_foot_of_their_page(pages):
             assert page.count(marker) == 2, (marker, calls)
     page = next(p for p in pages if "共受理群众反映" in norm(p))
     body, _, foot = page.rpartition("¹")
-    assert "共受理群众反映¹2143.8万件" in norm(body)
+    assert re.search(r"共受理群众反映¹\d+\.\d万件", norm(body))
     assert "12345热线及其网络平台接收的群众反映的各类事项" in norm(foot)
     assert "转至承办单位办理" in norm(page)
 

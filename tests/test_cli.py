@@ -19,9 +19,11 @@ def test_render_writes_the_pdf_and_nothing_else(tmp_path):
     assert r.stdout.startswith(f"已生成 {out}")
     assert out.read_bytes()[:5] == b"%PDF-"
     assert (out.stat().st_mode & 0o644) == 0o644
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "a.pdf"]   # no temporary file left behind
+    # no temporary file left behind; the figure manifest beside the PDF
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.figures.json", "a.html", "a.pdf"]
     html = (tmp_path / "a.html").read_text(encoding="utf-8")
-    assert html.count('src="data:image/svg+xml;base64,') == 24 and "file://" not in html   # standalone
+    imgs = html.count("<img ")
+    assert imgs > 40 and html.count('<img src="data:image/svg+xml;base64,') == imgs and "file://" not in html
 
 
 def test_same_inputs_give_byte_identical_pdfs(tmp_path):

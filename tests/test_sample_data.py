@@ -1,8 +1,11 @@
-"""The sample records reproduce every published figure of sections 一 and 二 of the 2023 annual
-report and the 2022 figures they are compared with (data/targets/annual-{2022,2023}.yaml).
+"""The sample records reproduce every published figure of the 2023 annual report (sections 一, 二
+and 四) and of the 2022 annual report (sections 一, 二 and 三, with its 同比 against 2021), and the
+shapes of section 三 of the 2023 report (data/targets/annual-{2022,2023}.yaml).
 
 The data is generated into a temporary folder by data/generate_sample.py; every figure is a
 DuckDB group-by sum over the Parquet files, rounded half-up from exact values as the reports do.
+每月一题 figures are counted by assessment period (考核期: the 19th of the month before to the
+18th), across the two files the period spans.
 """
 
 from __future__ import annotations
@@ -24,9 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {y: yaml.safe_load((ROOT / "data" / "targets" / f"annual-{y}.yaml").read_text(encoding="utf-8"))
            for y in (2022, 2023)}
 TAXONOMY = yaml.safe_load((ROOT / "config" / "beijing" / "taxonomy.yaml").read_text(encoding="utf-8"))
+PROFILE = yaml.safe_load((ROOT / "config" / "beijing" / "profile.yaml").read_text(encoding="utf-8"))
+UNITS = yaml.safe_load((ROOT / "config" / "beijing" / "units.yaml").read_text(encoding="utf-8"))
+DISTRICTS = [d["name"] for d in PROFILE["districts"]]
 T22, T23 = TARGETS[2022], TARGETS[2023]
-COLUMNS = ["month", "channel", "disposition", "category_l1", "category_l2", "district", "street",
+YEARS = (2021, 2022, 2023)
+COLUMNS = ["month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
            "handler_level", "handler", "topic", "count"]
+KEY = COLUMNS[:-1]
+UNIT_COLUMNS = ("district", "street", "handler_level", "handler", "topic")
+LEVELS = ["区级部门", "街乡镇", "市级部门", "国有企业", "企业"]
 W22, P22 = T22["precision"]["wan"], T22["precision"]["pct"]
 W23, P23 = T23["precision"]["wan"], T23["precision"]["pct"]
 
@@ -93,9 +103,10 @@ def remapped_select(source: str) -> str:
 @pytest.fixture(scope="module")
 def db(out) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for y in (2022, 2023):
+    for y in YEARS:
         con.execute(f"CREATE VIEW r{y} AS SELECT * FROM read_parquet({_sql(str(out / f'records-{y}.parquet'))})")
     con.execute(f"CREATE VIEW r2022m AS {remapped_select('r2022')}")
+    con.execute("CREATE VIEW rall AS SELECT * FROM r2021 UNION ALL SELECT * FROM r2022 UNION ALL SELECT * FROM r2023")
     return con
 
 
@@ -127,11 +138,12 @@ def daily_where() -> str:
 
 def test_files_and_runtime(generated):
     out, seconds = generated
-    assert sorted(p.name for p in out.iterdir()) == ["records-2022.parquet", "records-2023.csv", "records-2023.parquet"]
-    assert seconds < 20, f"generation took {seconds:.1f} s"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "records-2021.parquet", "records-2022.parquet", "records-2023.csv", "records-2023.parquet"]
+    assert seconds < 30, f"generation took {seconds:.1f} s"
 
 
-@pytest.mark.parametrize("year", [2022, 2023])
+@pytest.mark.parametrize("year", YEARS)
 def test_columns_types_and_values(out, db, year):
     schema = pq.read_schema(out / f"records-{year}.parquet")
     assert schema.names == COLUMNS
@@ -143,56 +155,111 @@ def test_columns_types_and_values(out, db, year):
     assert {x for (x,) in db.execute(f"SELECT DISTINCT channel FROM {r}").fetchall()} == {"电话", "网络"}
     assert {x for (x,) in db.execute(f"SELECT DISTINCT disposition FROM {r}").fetchall()} == {"派单", "直接答复"}
     nulls = db.execute(
-        f"SELECT COUNT(*) FROM {r} WHERE category_l1 IS NULL OR category_l2 IS NULL OR count IS NULL").fetchone()[0]
+        f"SELECT COUNT(*) FROM {r} WHERE category_l1 IS NULL OR category_l2 IS NULL OR count IS NULL OR date IS NULL"
+    ).fetchone()[0]
     assert nulls == 0
-    later = " OR ".join(f"{c} IS NOT NULL" for c in ("district", "street", "handler_level", "handler", "topic"))
-    assert db.execute(f"SELECT COUNT(*) FROM {r} WHERE {later}").fetchone()[0] == 0, "later dimensions must be null for now"
 
 
-@pytest.mark.parametrize("year", [2022, 2023])
+@pytest.mark.parametrize("year", YEARS)
+def test_dates_are_half_month_buckets_of_their_month(db, year):
+    dates = {x for (x,) in db.execute(f"SELECT DISTINCT date FROM r{year}").fetchall()}
+    assert dates == {f"{year}-{m:02d}-{d}" for m in range(1, 13) for d in ("01", "19")}
+    bad = db.execute(f"SELECT COUNT(*) FROM r{year} WHERE month <> substr(date, 1, 7)").fetchone()[0]
+    assert bad == 0, "month must be the calendar month of date"
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_direct_answers_have_no_unit_and_no_topic(db, year):
+    cond = " OR ".join(f"{c} IS NOT NULL" for c in UNIT_COLUMNS)
+    assert db.execute(f"SELECT COUNT(*) FROM r{year} WHERE disposition = '直接答复' AND ({cond})").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_dispatched_rows_name_their_unit(db, year):
+    r = f"r{year}"
+    levels = {x for (x,) in db.execute(f"SELECT DISTINCT handler_level FROM {r} WHERE disposition = '派单'").fetchall()}
+    assert levels == set(LEVELS)
+    district_rows = db.execute(
+        f"SELECT COUNT(*) FROM {r} WHERE disposition = '派单' AND handler_level IN ('区级部门', '街乡镇') "
+        "AND (district IS NULL OR handler IS NOT NULL)").fetchone()[0]
+    city_rows = db.execute(
+        f"SELECT COUNT(*) FROM {r} WHERE disposition = '派单' AND handler_level IN ('市级部门', '国有企业', '企业') "
+        "AND (district IS NOT NULL OR handler IS NULL)").fetchone()[0]
+    assert district_rows == 0 and city_rows == 0
+    assert db.execute(f"SELECT COUNT(*) FROM {r} WHERE street IS NOT NULL").fetchone()[0] == 0
+    districts = {x for (x,) in db.execute(f"SELECT DISTINCT district FROM {r} WHERE district IS NOT NULL").fetchall()}
+    assert districts == set(DISTRICTS)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_unit_is_in_units_yaml(db, year):
+    listed = {(level, name) for level, names in UNITS.items() for name in names}
+    used = set(db.execute(f"SELECT DISTINCT handler_level, handler FROM r{year} WHERE handler IS NOT NULL").fetchall())
+    assert used - listed == set()
+    assert set(UNITS) == {"市级部门", "国有企业", "企业"}
+    names = [n for ns in UNITS.values() for n in ns]
+    assert len(names) == len(set(names)), "a unit belongs to one class"
+
+
+def test_units_yaml_lists_only_units_of_the_data(db):
+    used = set(db.execute("SELECT DISTINCT handler_level, handler FROM rall WHERE handler IS NOT NULL").fetchall())
+    assert {(level, name) for level, names in UNITS.items() for name in names} == used
+
+
+def test_taxonomy_groups_are_known_categories():
+    groups = TAXONOMY["groups"]
+    assert set(groups) == {"疫情防控相关", "市政服务类"}
+    for members in groups.values():
+        assert set(members) <= set(TAXONOMY["categories"])
+    assert groups["疫情防控相关"] == T22["daily_excludes"]
+
+
+@pytest.mark.parametrize("year", YEARS)
 def test_one_row_per_key_no_zero_rows_and_small(db, year):
     r = f"r{year}"
-    n, keys, low = db.execute(
-        f"SELECT COUNT(*), COUNT(DISTINCT (month, channel, disposition, category_l1, category_l2)), MIN(count) FROM {r}"
-    ).fetchone()
-    assert n == keys, "rows must be pre-aggregated: one per (month, channel, disposition, category_l1, category_l2)"
+    keys = ", ".join(KEY)
+    n, distinct, low = db.execute(f"SELECT COUNT(*), COUNT(DISTINCT ({keys})), MIN(count) FROM {r}").fetchone()
+    assert n == distinct, "rows must be pre-aggregated: one per key (every column but count)"
     assert low >= 1, "no zero rows"
-    assert n < 20_000
+    assert n < 400_000
 
 
 def test_csv_matches_parquet(out):
-    csv = pd.read_csv(out / "records-2023.csv", encoding="utf-8", dtype={"month": str})
+    csv = pd.read_csv(out / "records-2023.csv", encoding="utf-8", dtype={"month": str, "date": str})
     par = pd.read_parquet(out / "records-2023.parquet")
     assert list(csv.columns) == COLUMNS
     assert len(csv) == len(par)
     assert (csv["count"].to_numpy() == par["count"].to_numpy()).all()
-    assert (csv["category_l2"] == par["category_l2"]).all() and (csv["month"] == par["month"]).all()
+    for col in ("category_l2", "month", "date", "handler"):
+        assert (csv[col].fillna("") == par[col].fillna("")).all()
 
 
 def test_deterministic(out, tmp_path):
     assert _generator().main(["--out", str(tmp_path)]) == 0
-    for name in ("records-2022.parquet", "records-2023.parquet"):
+    for year in YEARS:
+        name = f"records-{year}.parquet"
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(tmp_path / name))
     assert (out / "records-2023.csv").read_bytes() == (tmp_path / "records-2023.csv").read_bytes()
 
 
-@pytest.mark.parametrize("year", [2022, 2023])
+@pytest.mark.parametrize("year", YEARS)
 def test_categories_are_in_the_taxonomy(db, year):
     known = {(l1, l2) for l1, subs in TAXONOMY["categories"].items() for l2 in subs}
     pairs = set(db.execute(f"SELECT DISTINCT category_l1, category_l2 FROM r{year}").fetchall())
     assert pairs - known == set()
 
 
-def test_2022_uses_the_old_taxonomy_and_2023_the_new(db):
-    assert total(db, "r2022", "category_l1 = '社会培训机构'") == 0
-    assert total(db, "r2022", "category_l1 = '教育' AND category_l2 = '社会办学'") > 0
+def test_2021_and_2022_use_the_old_taxonomy_and_2023_the_new(db):
+    for old in ("r2021", "r2022"):
+        assert total(db, old, "category_l1 = '社会培训机构'") == 0
+        assert total(db, old, "category_l1 = '教育' AND category_l2 = '社会办学'") > 0
     moved = [rule["from"] for remap in TAXONOMY["remaps"] for rule in remap["map"]]
     for f in moved:
         cond = " AND ".join(f"{k} = {_sql(v)}" for k, v in f.items())
         assert total(db, "r2023", cond) == 0, f"2023 records must not use the old category {f}"
 
 
-@pytest.mark.parametrize("year", [2022, 2023])
+@pytest.mark.parametrize("year", YEARS)
 def test_every_monthly_maximum_is_unique(db, year):
     rows = db.execute(f"SELECT category_l1, category_l2, month, SUM(count) FROM r{year} GROUP BY ALL").fetchall()
     series: dict[tuple[str, str], dict[str, int]] = {}
@@ -360,6 +427,9 @@ def _check_fact(f: dict, v: list[int], places: int) -> None:
         assert v[i] > v[i - 1] and v[i] > v[i + 1]
     elif kind == "stable":
         assert max(v) - min(v) <= 0.5 * _mean(v)
+    elif kind == "quiet_except":
+        loud = [m - 1 for m in f["months"]]
+        assert all(v[i] <= float(f["factor"]) * max(v) for i in range(12) if i not in loud)
     else:
         raise AssertionError(f"unknown fact kind {kind!r}")
 
@@ -375,6 +445,12 @@ def test_2023_monthly_fact(db, f):
     _check_fact(f, v, W23)
 
 
+@pytest.mark.parametrize("f", T23["shapes"], ids=[_fact_id(f) for f in T23["shapes"]])
+def test_2023_section3_shape(db, f):
+    v = monthly(db, "r2023", 2023, f["l1"], f.get("l2"))
+    _check_fact(f, v, W23)
+
+
 @pytest.mark.parametrize("f", T22["monthly"], ids=[_fact_id(f) for f in T22["monthly"]])
 def test_2022_monthly_fact(db, f):
     v = monthly(db, "r2022", 2022, f["l1"], f.get("l2"))
@@ -384,24 +460,32 @@ def test_2022_monthly_fact(db, f):
 # --- 2022: 一、总体情况 -------------------------------------------------------------------------
 
 def test_2022_total(db):
-    assert wan(total(db, "r2022"), W22) == Decimal(T22["total"]["wan"])
+    cur, prev = total(db, "r2022"), total(db, "r2021")
+    assert wan(cur, W22) == Decimal(T22["total"]["wan"])
+    assert yoy(cur, prev, P22) == Decimal(T22["total"]["yoy_pct"]), "同比 against 2021"
 
 
 @pytest.mark.parametrize("name", list(T22["disposition"]))
 def test_2022_disposition(db, name):
     spec = T22["disposition"][name]
     cur = total(db, "r2022", f"disposition = {_sql(name)}")
+    prev = total(db, "r2021", f"disposition = {_sql(name)}")
     assert wan(cur, W22) == Decimal(spec["wan"])
     assert pct(cur, total(db, "r2022"), P22) == Decimal(spec["share_pct"])
+    assert yoy(cur, prev, P22) == Decimal(spec["yoy_pct"])
 
 
 @pytest.mark.parametrize("name", list(T22["channel"]))
 def test_2022_channel(db, name):
     spec = T22["channel"][name]
     cur = total(db, "r2022", f"channel = {_sql(name)}")
+    prev = total(db, "r2021", f"channel = {_sql(name)}")
     assert wan(cur, W22) == Decimal(spec["wan"])
+    assert yoy(cur, prev, P22) == Decimal(spec["yoy_pct"])
     if "share_pct" in spec:
         assert pct(cur, total(db, "r2022"), P22) == Decimal(spec["share_pct"])
+    if "prev_share_pct" in spec:
+        assert pct(prev, total(db, "r2021"), P22) == Decimal(spec["prev_share_pct"])
 
 
 @pytest.mark.parametrize("f", T22["channel_facts"], ids=[f["fact"] for f in T22["channel_facts"]])
@@ -462,8 +546,171 @@ def test_2022_daily_top10_order(db):
 def test_2022_category(db, e):
     """On the UN-remapped 2022 data (the 2022 report's own taxonomy)."""
     cur = total(db, "r2022", f"category_l1 = {_sql(e['l1'])}")
+    prev = total(db, "r2021", f"category_l1 = {_sql(e['l1'])}")
     assert wan(cur, W22) == Decimal(e["wan"])
+    assert prev > 0 and yoy(cur, prev, P22) == Decimal(e["yoy_pct"]), f"同比 against the 2021 value {prev}"
     _check_top5(db, "r2022", e, W22)
+
+
+# --- handling units (2023 四, 2022 三) ----------------------------------------------------------
+
+def _handling_ids(t: dict) -> list[str]:
+    return [d["district"] for d in t["handling"]["districts"]]
+
+
+def _district_sums(con, view: str) -> tuple[dict[str, int], dict[str, int]]:
+    rows = con.execute(f"SELECT district, handler_level, SUM(count) FROM {view} WHERE disposition = '派单' "
+                       "AND district IS NOT NULL GROUP BY ALL").fetchall()
+    dist: dict[str, int] = {}
+    streets: dict[str, int] = {}
+    for d, level, c in rows:
+        dist[d] = dist.get(d, 0) + int(c)
+        if level == "街乡镇":
+            streets[d] = int(c)
+    return dist, streets
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_handling_totals(db, year):
+    t = TARGETS[year]
+    h, wp, pp = t["handling"], t["precision"]["wan"], t["precision"]["pct"]
+    r = f"r{year}"
+    dispatched = total(db, r, "disposition = '派单'")
+    assert wan(dispatched, wp) == Decimal(h["dispatched"]["wan"])
+    assert {x for (x,) in db.execute(f"SELECT DISTINCT handler_level FROM {r} WHERE disposition = '派单'").fetchall()} \
+        == set(h["levels"])
+    dist, streets = _district_sums(db, r)
+    s, b = sum(dist.values()), sum(streets.values())
+    assert wan(s, h["districts_total"].get("wan_places", wp)) == Decimal(h["districts_total"]["wan"])
+    assert wan(b, wp) == Decimal(h["streets_total"]["wan"])
+    assert pct(b, s, pp) == Decimal(h["streets_total"]["share_pct"])
+    order = sorted(dist, key=lambda d: -dist[d])
+    assert dist[order[0]] > dist[order[1]] and dist[order[-1]] < dist[order[-2]]
+    for key, name in (("highest", order[0]), ("lowest", order[-1])):
+        spec = h[key]
+        assert name == spec["district"]
+        assert wan(dist[name], wp) == Decimal(spec["wan"])
+        assert pct(dist[name], s, pp) == Decimal(spec["share_pct"])
+
+
+@pytest.mark.parametrize("year,d", [(y, d) for y in (2022, 2023) for d in TARGETS[y]["handling"]["districts"]],
+                         ids=[f"{y}-{d['district']}" for y in (2022, 2023) for d in TARGETS[y]["handling"]["districts"]])
+def test_handling_district(db, year, d):
+    """X区共承办诉求约 N 万件，占全市各区承办的 P%，其中，区级部门承办 a 万件，占比 p%，街乡镇承办 b 万件，占比 q%。"""
+    t = TARGETS[year]
+    wp, pp = t["precision"]["wan"], t["precision"]["pct"]
+    dist, streets = _district_sums(db, f"r{year}")
+    n, b = dist[d["district"]], streets[d["district"]]
+    a = n - b
+    assert wan(n, wp) == Decimal(d["wan"])
+    assert pct(n, sum(dist.values()), pp) == Decimal(d["share_pct"])
+    assert wan(a, wp) == Decimal(d["区级部门"]["wan"]) and pct(a, n, pp) == Decimal(d["区级部门"]["share_pct"])
+    assert wan(b, wp) == Decimal(d["街乡镇"]["wan"]) and pct(b, n, pp) == Decimal(d["街乡镇"]["share_pct"])
+
+
+def test_handling_districts_are_the_sixteen():
+    for year in (2022, 2023):
+        assert _handling_ids(TARGETS[year]) == DISTRICTS
+
+
+@pytest.mark.parametrize("year,key", [(y, k) for y in (2022, 2023) for k in ("city_departments", "state_enterprises")])
+def test_handling_city_units(db, year, key):
+    """The first units of the class, in order (with their 万 where printed); every other unit below."""
+    t = TARGETS[year]
+    spec = t["handling"][key]
+    by = ranked(db, f"r{year}", "handler", f"disposition = '派单' AND handler_level = {_sql(spec['level'])}")
+    named = [e["unit"] for e in spec["ranking"]] + list(spec.get("then", []))
+    assert [n for n, _ in by[: len(named)]] == named
+    assert by[len(named) - 1][1] > by[len(named)][1], "the named units come before every other unit"
+    assert len(by) >= 10, "a top-10 chart needs ten units"
+    for e, (_, c) in zip(spec["ranking"], by):
+        assert wan(c, t["precision"]["wan"]) == Decimal(e["wan"])
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_unit_totals_do_not_tie(db, year):
+    """Rankings (top-10 charts, highest and lowest district) are well defined."""
+    for level in LEVELS[2:]:
+        by = ranked(db, f"r{year}", "handler", f"handler_level = {_sql(level)}")
+        assert len({c for _, c in by}) == len(by), level
+    dist, _ = _district_sums(db, f"r{year}")
+    assert len(set(dist.values())) == 16
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_district_has_a_top10_chart(db, year):
+    """Each district handles at least ten 日常 categories (the epidemic ones left out)."""
+    rows = db.execute(f"SELECT district, COUNT(DISTINCT category_l1) FROM r{year} WHERE disposition = '派单' "
+                      f"AND district IS NOT NULL AND {daily_where()} GROUP BY 1").fetchall()
+    assert len(rows) == 16 and min(n for _, n in rows) >= 10
+
+
+# --- 每月一题 (2023 四(四), 2022 三(四)): by assessment period ---------------------------------------
+
+def _period_where(year: int) -> str:
+    """Assessment periods <year>-01K … <year>-12K: dates <year-1>-12-19 … <year>-12-18."""
+    return f"date >= '{year - 1}-12-19' AND date < '{year}-12-19'"
+
+
+def _topic_counts(con, year: int) -> dict[str, int]:
+    return sums(con, "rall", "topic", f"topic IS NOT NULL AND {_period_where(year)}")
+
+
+def _period(date: str) -> int:
+    """The assessment period (1–12) a bucket's date belongs to, within its table year."""
+    y, m, d = (int(x) for x in date.split("-"))
+    return 1 if (m == 12 and d >= 19) else (m + 1 if d >= 19 else m)
+
+
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_topics_lead_sentence(db, year):
+    spec = TARGETS[year]["topics"]
+    counts = _topic_counts(db, year)
+    assert len(counts) == spec["count"] == len(spec["items"])
+    assert set(counts) == {i["topic"] for i in spec["items"]}
+    assert wan(sum(counts.values()), TARGETS[year]["precision"]["wan"]) == Decimal(spec["wan"])
+    assert sorted(counts, key=lambda n: -counts[n])[:3] == spec["top3"]
+    assert spec["periods"] == {"first": f"{year}-01K", "last": f"{year}-12K"}
+
+
+@pytest.mark.parametrize("year,item", [(y, i) for y in (2022, 2023) for i in TARGETS[y]["topics"]["items"]],
+                         ids=[f"{y}-{i['seq']}" for y in (2022, 2023) for i in TARGETS[y]["topics"]["items"]])
+def test_topic(db, year, item):
+    """诉求总量 by assessment period, and the three units that handled most (a district, or a city-level unit)."""
+    where = f"topic = {_sql(item['topic'])} AND {_period_where(year)}"
+    assert total(db, "rall", where) == item["total"]
+    by = ranked(db, "rall", "COALESCE(handler, district)", where)
+    assert [[n, c] for n, c in by[:3]] == item["units"]
+    assert by[3][1] < by[2][1], "the fourth unit must be below the third"
+    tables = " OR ".join(f"({_period_where(y)} AND topic IN ({', '.join(_sql(i['topic']) for i in TARGETS[y]['topics']['items'])}))"
+                         for y in (2022, 2023))
+    outside = total(db, "rall", f"topic = {_sql(item['topic'])} AND NOT ({tables})")
+    assert outside == 0, "a topic's rows lie in the assessment periods of the tables that name it"
+
+
+@pytest.mark.parametrize("year,item", [(y, i) for y in (2022, 2023) for i in TARGETS[y]["topics"]["items"]
+                                       if "monthly" in i],
+                         ids=[f"{y}-{i['seq']}" for y in (2022, 2023) for i in TARGETS[y]["topics"]["items"]
+                              if "monthly" in i])
+def test_topic_months_follow_the_chart(db, year, item):
+    """The chart values are read off by eye: each period within 15 % of the chart scaled to the total."""
+    by = sums(db, "rall", "date", f"topic = {_sql(item['topic'])} AND {_period_where(year)}")
+    periods = [0] * 12
+    for date, c in by.items():
+        periods[_period(date) - 1] += c
+    scale = item["total"] / sum(item["monthly"])
+    for got, chart in zip(periods, item["monthly"]):
+        assert abs(got - chart * scale) <= 0.15 * chart * scale, (periods, item["monthly"])
+
+
+def test_topics_are_dispatched_rows_of_their_table_years(db):
+    assert total(db, "rall", "topic IS NOT NULL AND disposition <> '派单'") == 0
+    names23 = ", ".join(_sql(i["topic"]) for i in T23["topics"]["items"])
+    # the 2022-12-19 bucket of the 2022 file holds 2023-01K rows of the 2023 table only
+    assert total(db, "r2022", f"topic IS NOT NULL AND date = '2022-12-19' AND topic NOT IN ({names23})") == 0
+    assert total(db, "r2022", f"date = '2022-12-19' AND topic IN ({names23})") > 0
+    assert total(db, "r2021", "topic IS NOT NULL AND date <> '2021-12-19'") == 0
+    assert total(db, "r2023", "topic IS NOT NULL AND date = '2023-12-19'") == 0
 
 
 # --- the targets files themselves ------------------------------------------------------------

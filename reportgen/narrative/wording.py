@@ -40,7 +40,10 @@ class Footnotes:
         return Markup('<span class="fn">{}</span>').format(self.texts[key])
 
 
-def _wan(a: Amount) -> str:
+def _wan(a: Amount, places: int | None = None) -> str:
+    """'2143.8万件'; ``wan(0)`` prints whole 万 ('706万件') where an edition does so."""
+    if places is not None and places != a.places:
+        return Amount(a.count, places, a.source).wan
     return a.wan
 
 

@@ -165,12 +165,20 @@ def _share_change(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
         yoy.append(Change(cur.get(name, 0), prev.get(name, 0), P) if prev.get(name) else None)
     return ChartSpec(
         family="dual", categories=tuple(cats),
-        series=(Series("占比变化", tuple(float(x) for x in shift), labels=tuple(f"{x:.{P}f}" for x in shift),
+        series=(Series("占比变化", tuple(float(x) for x in shift), labels=tuple(_shift_label(x, P, n) for x, n in zip(shift, cats)),
                        color="signed"),
                 Series("同比", tuple(float(y.rounded) if y else None for y in yoy),
                        labels=tuple(y.signed_pct_num if y else "" for y in yoy) if len(cats) <= 10 else None,
                        axis="right", kind="line")),
         y_label="百分点", y2_label="%", height_mm=max(c.height_mm, 85.0) if len(cats) > 10 else c.height_mm)
+
+
+def _shift_label(x, places: int, name: str) -> str:
+    from ..provenance import Source, note
+
+    text = f"{x:.{places}f}"
+    note(text, str(x), "百分点", Source("share(current) - share(previous)", (("category_l1", name),)))
+    return text
 
 
 def _series_where(ctx: BuildContext, ref: SeriesRef) -> tuple[str, dict]:

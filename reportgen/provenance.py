@@ -82,6 +82,14 @@ class Manifest:
     def discard_pending(self) -> None:
         self._pending = []
 
+    def take_pending(self) -> list[Entry]:
+        """Set aside the numbers noted since the last block (to place them later, or drop them)."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def restore_pending(self, entries: list[Entry]) -> None:
+        self._pending = entries + self._pending
+
     def texts(self) -> set[str]:
         return {e.text for e in self.entries}
 

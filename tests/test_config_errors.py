@@ -81,3 +81,18 @@ def test_missing_period_file(project_copy, monkeypatch):
     with pytest.raises(ConfigError) as exc:
         load_config("annual", "2031", project_copy)
     assert str(exc.value) == "配置错误：找不到期间文件 periods/annual-2031.yaml（报告 annual，期间 2031）。"
+
+
+def test_features_chart_declaration_errors_name_the_key_path(project_copy, monkeypatch):
+    from reportgen.pipeline import build
+
+    monkeypatch.chdir(project_copy)
+    _edit(_period(project_copy), "kind: monthly", "kind: montly")
+    with pytest.raises(ConfigError) as exc:
+        build("annual", "2023", project_copy)
+    line = next(i for i, t in enumerate(_period(project_copy).read_text(encoding="utf-8").splitlines(), 1)
+                if "kind: montly" in t)
+    assert exc.value.problems == [
+        f"配置错误：文件 periods/annual-2023.yaml 第 {line} 行，键 sections.features.subsections[0].blocks[3].chart.kind："
+        "应为以下之一：'share_change' or 'monthly'，实际为“montly”。"
+    ]

@@ -87,9 +87,12 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def validation_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseModel], shown: str) -> list[str]:
+def validation_problems(errors: list[dict], doc: YamlDoc, model: type[BaseModel], shown: str,
+                        prefix: tuple = ()) -> list[str]:
+    """One Chinese line per pydantic error; ``prefix`` is the key path of ``model`` inside the file."""
     problems = []
-    for err in exc.errors():
+    for err in errors:
+        err = {**err, "loc": tuple(prefix) + tuple(err["loc"])}
         loc = tuple(err["loc"])
         kind = err["type"]
         line = doc.lines.get(loc[:-1]) if kind == "missing" and loc[:-1] else None if kind == "missing" else doc.line_of(loc)
@@ -100,7 +103,7 @@ def validation_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseMode
             text = f"缺少必填键 “{loc[-1]}”"
             key = _key_path(loc[:-1])
         elif kind == "extra_forbidden":
-            known = _model_fields(model, loc[:-1])
+            known = _model_fields(model, loc[len(prefix):-1])
             guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
             hint = f"，是否想写 “{guess[0]}”？" if guess else f"，可用的键：{'、'.join(known)}" if known else ""
             text = f"未知的键 “{loc[-1]}”{hint}"
@@ -151,7 +154,7 @@ def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDo
     try:
         return model.model_validate(data), doc
     except ValidationError as exc:
-        problems = validation_problems(exc, doc, model, shown)
+        problems = validation_problems(exc.errors(), doc, model, shown)
         raise ConfigError(problems[0], problems) from None
 
 

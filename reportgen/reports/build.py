@@ -117,11 +117,8 @@ class BuildContext:
             return
         self.used_commentary.add(pid)
         manifest = provenance.active()
-        if entry.replace is not None and manifest is not None:
-            manifest.discard_pending()          # the generated text is not printed
-        pending_generated = list(manifest._pending) if manifest is not None else []
-        if manifest is not None:
-            manifest.discard_pending()
+        # the generated text's numbers are printed only if the analyst did not replace it
+        generated_numbers = manifest.take_pending() if manifest is not None else []
         if entry.before:
             self.add(self.analyst_text(f"{pid}.before", entry.before, ctx, where))
         if entry.replace is not None:
@@ -130,7 +127,7 @@ class BuildContext:
             self.add(para)
         elif generated is not None:
             if manifest is not None:
-                manifest._pending = pending_generated
+                manifest.restore_pending(generated_numbers)
             self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
         if entry.after:
             self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where))

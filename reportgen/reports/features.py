@@ -90,23 +90,9 @@ def _params(ctx: BuildContext, spec: SectionSpec) -> FeaturesParams:
         return FeaturesParams.model_validate(ctx.params(spec))
     except ValidationError as exc:
         doc = load_yaml(ctx.cfg.period_path)
-        prefix = ("sections", spec.id)
-        shown = display_path(ctx.cfg.period_path)
-        adjusted = []
-        for e in exc.errors():
-            e = dict(e)
-            e["loc"] = prefix + tuple(e["loc"])
-            adjusted.append(e)
-        problems = validation_problems(_Shim(adjusted), doc, FeaturesParams, shown)
+        problems = validation_problems(exc.errors(), doc, FeaturesParams, display_path(ctx.cfg.period_path),
+                                       prefix=("sections", spec.id))
         raise ConfigError(problems[0], problems) from None
-
-
-class _Shim:
-    def __init__(self, errors):
-        self._errors = errors
-
-    def errors(self):
-        return self._errors
 
 
 @section("features")

@@ -143,12 +143,15 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
 
 def _topic_units(ctx: BuildContext, year, where) -> dict[str, list[tuple[str, int]]]:
     """Per topic its units ranked by count: the district for district-level rows, else the handler."""
-    df = ctx.store.con.execute(
-        "SELECT topic, COALESCE(district, handler) AS unit, CAST(SUM(count) AS BIGINT) AS n FROM records "
-        "WHERE date >= ? AND date < ? AND disposition = ? AND topic IS NOT NULL GROUP BY 1, 2",
-        [year.start.isoformat(), year.end.isoformat(), where["disposition"]]).fetchall()
+    df = ctx.store.group(year, ("topic", "district", "handler"), where)
+    sums: dict[tuple[str, str], int] = {}
+    for topic, district, handler, n in df.itertuples(index=False):
+        if topic is None or topic != topic:
+            continue
+        unit = district if isinstance(district, str) else handler if isinstance(handler, str) else "其他"
+        sums[(topic, unit)] = sums.get((topic, unit), 0) + int(n)
     out: dict[str, list[tuple[str, int]]] = {}
-    for topic, unit, n in df:
+    for (topic, unit), n in sums.items():
         src = Source("SUM(count)", (("disposition", where["disposition"]), ("topic", topic), ("unit", unit)), year.key)
-        out.setdefault(topic, []).append((unit or "其他", Count(n, src)))
+        out.setdefault(topic, []).append((unit, Count(n, src)))
     return {t: sorted(v, key=lambda x: (-x[1], x[0])) for t, v in out.items()}

@@ -17,7 +17,8 @@ In the period file::
                   caption: …
                   series: [{l2: 供水}, {l2: 供电}, {total: true, label: 日常问题总量, axis: right}]
 
-``share_change``: bars are the change of each category's share of all reflections against the
+``share_change``: bars are the change of each category's share of all reflections (less the
+categories or groups in ``exclude``, e.g. 疫情防控相关 so that 日常问题 compare with 日常问题) against the
 comparison year (percentage points, red up / green down, left axis), the line its 同比 (right axis).
 ``monthly``: one line per series (a sub-category ``l2``, a category ``l1``, a taxonomy ``group``,
 or the ``total``), in 万件; ``axis: right`` puts a series on the second axis.
@@ -67,6 +68,7 @@ class ChartDecl(_M):
     group: str | None = None
     categories: list[str] | None = None
     series: list[SeriesRef] = []
+    exclude: list[str] = Field(default=[], description="不计入占比分母和“总量”的一级分类或分组（如 疫情防控相关）")
     height_mm: float = Field(70.0, gt=20, le=200)
 
 
@@ -139,11 +141,24 @@ def _categories(ctx: BuildContext, c: ChartDecl) -> list[str]:
     return [r.name for r in ranked(ctx.store, ctx.period, "category_l1", exclude=ctx.excluded())[:c.top or 20]]
 
 
+def _excluded(ctx: BuildContext, c: ChartDecl) -> set[str]:
+    out = set(ctx.excluded())
+    for name in c.exclude:
+        members = ctx.cfg.taxonomy.groups.get(name, [name])
+        unknown = [m for m in members if m not in ctx.cfg.taxonomy.categories]
+        if unknown:
+            raise ConfigError(f"配置错误：特征分析图表 “{c.caption}” 的 exclude 中的 “{unknown[0]}” 不是已知的一级分类或分组。")
+        out |= set(members)
+    return out
+
+
 def _share_change(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
     P = ctx.pct_places
     cats = _categories(ctx, c)
+    excluded = _excluded(ctx, c)
     cur, prev = split(ctx.store, ctx.period, "category_l1"), split(ctx.store, ctx.compare, "category_l1")
-    cur_total, prev_total = sum(cur.values()), sum(prev.values())
+    cur_total = sum(v for k, v in cur.items() if k not in excluded)
+    prev_total = sum(v for k, v in prev.items() if k not in excluded)
     shift, yoy = [], []
     for name in cats:
         d = Ratio(cur.get(name, 0), cur_total, P).exact - Ratio(prev.get(name, 0), prev_total, P).exact
@@ -167,10 +182,9 @@ def _shift_label(x, places: int, name: str) -> str:
     return text
 
 
-def _series_where(ctx: BuildContext, ref: SeriesRef) -> tuple[str, dict]:
+def _series_where(ctx: BuildContext, ref: SeriesRef, excluded: set[str]) -> tuple[str, dict]:
     tax = ctx.cfg.taxonomy
     if ref.total:
-        excluded = set(ctx.excluded())
         return ref.label or "总量", {"category_l1": [k for k in tax.categories if k not in excluded]}
     if ref.group:
         if ref.group not in tax.groups:
@@ -193,8 +207,9 @@ def _monthly(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
     if not c.series:
         raise ConfigError(f"配置错误：特征分析图表 “{c.caption}” 是 monthly，需要 series。")
     out = []
+    excluded = _excluded(ctx, c)
     for ref in c.series:
-        name, where = _series_where(ctx, ref)
+        name, where = _series_where(ctx, ref, excluded)
         values = monthly(ctx.store, ctx.period, None, where)["全部"]
         out.append(Series(name, tuple(float(Amount(v, W).wan_value) for v in values), axis=ref.axis, kind="line"))
     has_right = any(s.axis == "right" for s in out)

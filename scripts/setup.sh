@@ -46,4 +46,8 @@ if [ ! -f data/generated/records-2023.parquet ] || [ data/generate_sample.py -nt
    || [ -n "$(find data/targets config -newer data/generated/records-2023.parquet -name '*.yaml' 2>/dev/null)" ]; then
   .venv/bin/python data/generate_sample.py --out data/generated
 fi
+if [ ! -f data/generated/assessment/units-2023-09K.parquet ] \
+   || [ data/assessment/generate_assessment.py -nt data/generated/assessment/units-2023-09K.parquet ]; then
+  .venv/bin/python data/assessment/generate_assessment.py
+fi
 echo "[setup] ok"

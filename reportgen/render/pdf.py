@@ -67,8 +67,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
-               title_offset_css=None) -> bytes:
+def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False) -> bytes:
     """Lay out and write the PDF.
 
     The body's page numbers start at 1 after the cover and the 目录: the first layout finds on

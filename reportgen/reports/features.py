@@ -26,7 +26,6 @@ or the ``total``), in 万件; ``axis: right`` puts a series on the second axis.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator

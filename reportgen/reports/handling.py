@@ -7,7 +7,7 @@ from typing import Any
 from ..charts import ChartSpec, Series
 from ..config.models import SectionSpec
 from ..errors import ConfigError
-from ..metrics import cross, ranked, split
+from ..metrics import cross, ranked
 from ..numbers import Amount, Ratio
 from ..periods import parse_period
 from ..provenance import Count, Source, note

@@ -7,6 +7,7 @@ Errors meant for analysts (``ReportError``) print their Chinese message and exit
 
 from __future__ import annotations
 
+import inspect
 import sys
 from functools import wraps
 from pathlib import Path
@@ -17,10 +18,12 @@ from .errors import ReportError
 
 
 def _friendly(fn):
+    wants_debug = "debug" in inspect.signature(fn).parameters
+
     @wraps(fn)
     def wrapper(*args, debug: bool = False, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return fn(*args, **kwargs, **({"debug": debug} if wants_debug else {}))
         except ReportError as exc:
             if debug:
                 raise
@@ -47,23 +50,89 @@ def main() -> None:
 
 @main.command()
 @common
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="输出 PDF 路径，缺省为 out/<kind>-<period>.pdf。")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="输出 PDF 路径（缺省为 out/<kind>-<period>.pdf）；--all-districts 时为输出文件夹（缺省为 out/<kind>-<period>/）。")
 @click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), help="另存一份独立的 HTML。")
 @click.option("--strict", is_flag=True, help="WeasyPrint 的任何警告或缺字都视为失败。")
-@click.option("--workers", type=int, default=2, show_default=True, help="并行绘制图表的进程数。")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="并行的进程数（年度报告：绘制图表；--all-districts：同时生成的区）。")
+@click.option("--district", help="按区的报告（简报）：区名，如 密云区。")
+@click.option("--all-districts", is_flag=True, help="按区的报告：城市配置中的全部区，各生成一份 PDF。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
-           strict: bool, workers: int) -> None:
+           strict: bool, workers: int, district: str | None, all_districts: bool, debug: bool = False) -> None:
     """生成报告 PDF。"""
     from .pipeline import build, render_to_pdf, standalone_html
     from .render import write_atomic
 
-    built = build(kind, period, config_dir, workers=workers)
-    out = out or Path("out") / f"{kind}-{period}.pdf"
+    if all_districts:
+        if district or html_out:
+            raise click.UsageError("--all-districts 不能与 --district 或 --html 同时使用。")
+        _render_all(kind, period, config_dir, out, strict, workers, debug)
+        return
+    built = build(kind, period, config_dir, workers=workers, district=district)
+    name = f"{kind}-{period}" + (f"-{district}" if district else "")
+    out = out or Path("out") / f"{name}.pdf"
+    if out.is_dir():
+        raise click.UsageError(f"--out {out} 是文件夹；生成单份报告时请给出 PDF 文件名。")
     if html_out:
         write_atomic(html_out, standalone_html(built).encode("utf-8"))
     render_to_pdf(built, out, strict=strict)
-    click.echo(f"已生成 {out}（{sum(built.timings.values()):.1f} 秒）")
+    for line in built.doc.notices:
+        click.echo(line, err=True)
+    click.echo(f"已生成 {out}（{built.pages} 页，{sum(built.timings.values()):.1f} 秒）")
+
+
+def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | None, strict: bool, workers: int,
+                debug: bool) -> None:
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .batch import render_many
+    from .config.load import default_config_dir, district_names, load_model
+    from .config.models import Profile
+    from .errors import ConfigError
+
+    profile_dir = config_dir or default_config_dir()
+    profile, _ = load_model(profile_dir / "profile.yaml", Profile)
+    districts = district_names(profile)
+    if not districts:
+        raise ConfigError(f"配置错误：{profile_dir / 'profile.yaml'} 中没有 districts，无法按区生成。")
+    if out is not None and out.suffix.lower() == ".pdf":
+        raise click.UsageError("--all-districts 时 --out 应为文件夹（每个区一份 PDF）。")
+    out_dir = out or Path("out") / f"{kind}-{period}"
+    console = Console(stderr=True, highlight=False)
+    t0 = time.perf_counter()
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"生成 {kind} {period}", total=len(districts))
+
+        def done(r) -> None:
+            mark = "[green]完成[/]" if r.ok else "[red]失败[/]"
+            progress.console.print(f"{mark} {r.district}（{r.seconds:.1f} 秒）")
+            progress.advance(task)
+
+        results = render_many(kind, period, config_dir, districts, out_dir, workers=workers, strict=strict,
+                              debug=debug, on_done=done)
+    elapsed = time.perf_counter() - t0
+    table = Table(title=f"{kind} {period}：{len(districts)} 个区", show_lines=False)
+    for col in ("区", "结果", "页数", "用时（秒）", "从略的部分", "文件或错误"):
+        table.add_column(col, justify="right" if col in ("页数", "用时（秒）") else "left")
+    for r in results:
+        table.add_row(r.district, "成功" if r.ok else "[red]失败[/]", str(r.pages) if r.ok else "",
+                      f"{r.seconds:.1f}", "、".join(r.omitted), str(r.path) if r.ok else "见下")
+    Console(highlight=False, soft_wrap=False).print(table)
+    failed = [r for r in results if not r.ok]
+    for r in failed:                      # whole messages, never cut by the table's width
+        for i, line in enumerate(r.error.splitlines()):
+            click.echo(f"{r.district}：{line}" if i == 0 else f"  {line}")
+    click.echo(f"共 {len(results)} 个区：成功 {len(results) - len(failed)}，失败 {len(failed)}；"
+               f"用时 {elapsed:.1f} 秒（{workers} 个进程），输出在 {out_dir}/。")
+    if failed:
+        sys.exit(1)
 
 
 @main.command()

@@ -164,6 +164,51 @@ class Change:
         return text
 
 
+@dataclass(frozen=True)
+class Gap:
+    """How a printed score compares with another: '高于…1.87分' / '低于…3.77分' / '与…持平'.
+
+    The gap is the difference of the two *printed* figures (97.08 − 95.21 = 1.87), so the
+    sentence never contradicts the numbers beside it.
+    """
+
+    a: Decimal
+    b: Decimal
+    places: int = 2
+    unit: str = "分"
+
+    @property
+    def value(self) -> Decimal:
+        return round_half_up(self.a, self.places) - round_half_up(self.b, self.places)
+
+    def words(self, label: str) -> str:
+        d = self.value
+        if d == 0:
+            return f"与{label}持平"
+        text = f"{abs(d):.{self.places}f}"
+        note(text, f"{round_half_up(self.a, self.places)}-{round_half_up(self.b, self.places)}", self.unit,
+             Source("difference of printed figures"))
+        return f"{'高于' if d > 0 else '低于'}{label}{text}{self.unit}"
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A signed change already in its unit (万人诉求比 −17.38 件/万人): '环比下降17.38件/万人'."""
+
+    value: Decimal
+    places: int = 2
+    unit: str = ""
+    how: str = ""
+
+    def words(self, prefix: str = "环比") -> str:
+        d = round_half_up(self.value, self.places)
+        if d == 0:
+            return f"{prefix}持平"
+        text = f"{abs(d):.{self.places}f}"
+        note(text, self.how or str(self.value), self.unit, Source("change"))
+        return f"{prefix}{'上升' if d > 0 else '下降'}{text}{self.unit}"
+
+
 CN_NUMERALS = "〇一二三四五六七八九"
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
 from . import provenance
 from .charts import ChartStyle, render_charts
+from .assessment import Assessment, load_assessment_config, load_periods, period_files
 from .config import Config, load_config
-from .config.load import PROJECT_ROOT
-from .errors import RenderError
+from .config.load import PROJECT_ROOT, display_path
+from .errors import ConfigError, DataError, RenderError
 from .periods import parse_period
 from .records import RecordStore
 from .render import render_html, render_pdf, write_atomic
 from .render.glyphs import missing_glyphs
 from .reports import Document, build_report
+from .reports.brief import BriefData
 
 FONTS_DIR = PROJECT_ROOT / "fonts"
 CHART_FONT = FONTS_DIR / "NotoSansCJKsc-Regular.otf"
@@ -38,24 +41,65 @@ class Built:
     html: str
     timings: dict[str, float] = field(default_factory=dict)
     manifest: provenance.Manifest | None = None
+    pages: int = 0           # set when the PDF is laid out
 
 
 def chart_style() -> ChartStyle:
     return ChartStyle(font_files=(str(CHART_FONT),), font_family="Noto Sans CJK SC")
 
 
+def _sources(cfg: Config, key: str) -> list:
+    specs = cfg.period_file.sources.get(key)
+    if not specs:
+        raise ConfigError(f"配置错误：文件 {display_path(cfg.period_path)}，报告 {cfg.kind.kind} 需要 sources.{key}"
+                          f"（{'受理记录' if key == 'records' else '市级考评表所在的文件夹'}），期间文件中没有。")
+    return specs
+
+
+@lru_cache(maxsize=4)
+def _assessment(folder: Path, periods: tuple[str, ...], config_path: Path, districts: tuple[str, ...],
+                stamp: tuple) -> Assessment:
+    """The assessment tables, read once per process (a batch renders many districts from them).
+    ``stamp`` (the files' sizes and times) makes a changed file a new cache entry."""
+    return load_periods(folder, periods, config=load_assessment_config(config_path), known_districts=districts)
+
+
+def load_brief_data(cfg: Config) -> BriefData:
+    specs = _sources(cfg, "assessment")
+    folder = cfg.resolve(specs[0].path)
+    if not folder.is_dir():
+        raise DataError(f"数据错误：文件 {display_path(cfg.period_path)}，sources.assessment 的 “{specs[0].path}” "
+                        f"应为考评表所在的文件夹（{display_path(folder)} 不存在或不是文件夹）。")
+    period = parse_period(cfg.period_file.period)
+    previous = parse_period(cfg.period_file.compare) if cfg.period_file.compare else period.previous()
+    periods = (period.key, previous.key)
+    present = [p for p in periods if all(f.is_file() for f in period_files(folder, p))]
+    if period.key not in present:
+        missing = [display_path(f) for f in period_files(folder, period.key) if not f.is_file()]
+        raise DataError(f"数据错误：考核期 {period.key} 的考评表不全，缺少 {'、'.join(missing)}。")
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for p in present for f in period_files(folder, p))
+    asm = _assessment(folder, tuple(present), cfg.profile_dir / "assessment.yaml",
+                      tuple(d.name for d in cfg.profile.districts), stamp)
+    assert cfg.district is not None
+    return BriefData(asm, cfg.district, period.key, previous.key, display_path(folder))
+
+
 def build(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,
-          workers: int = 2) -> Built:
+          workers: int = 2, district: str | None = None) -> Built:
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    cfg = load_config(kind, period, config_dir, period_path)
-    files = [(cfg.resolve(s.path), s.format, s.sheet) for s in cfg.period_file.sources["records"]]
-    end = parse_period(cfg.period_file.period).end
-    store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=f"{end.year:04d}-{end.month:02d}")
+    cfg = load_config(kind, period, config_dir, period_path, district)
+    store = data = None
+    if cfg.kind.data == "records":
+        files = [(cfg.resolve(s.path), s.format, s.sheet) for s in _sources(cfg, "records")]
+        end = parse_period(cfg.period_file.period).end
+        store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=f"{end.year:04d}-{end.month:02d}")
+    else:
+        data = load_brief_data(cfg)
     t["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with provenance.collecting() as manifest:
-        doc = build_report(cfg, store)
+        doc = build_report(cfg, store, data)
     t["aggregate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figures = doc.figures
@@ -95,7 +139,10 @@ def standalone_html(built: Built) -> str:
     def data_uri(fig) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(fig.src.read_bytes()).decode("ascii")
 
-    return render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri)
+    def photo_uri(photo) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(photo.src.read_bytes()).decode("ascii")
+
+    return render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri, photo_url=photo_uri)
 
 
 def text_of(html: str) -> str:
@@ -113,10 +160,10 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False) -> Path:
         missing = missing_glyphs(text_of(built.html) + chart_text, fonts)
         if missing:
             raise RenderError(f"渲染错误（--strict）：以下字符在内嵌字体中没有字形：{' '.join(missing)}。")
-    pdf = render_pdf(built.html, base_url=PROJECT_ROOT,
+    pdf, built.pages = render_pdf(built.html, base_url=PROJECT_ROOT,
                      allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
-                     strict=strict)
+                     strict=strict, front_pages=0 if built.doc.layout == "brief" else 2)
     if built.manifest is not None:
         write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
     write_atomic(out, pdf)

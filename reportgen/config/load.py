@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError
 from ..yamlio import YamlDoc, load_yaml
-from .models import PeriodFile, Profile, ReportKind, Taxonomy
+from .models import DistrictOverlay, PeriodFile, Profile, ReportKind, Taxonomy
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -169,10 +169,20 @@ class Config:
     kind_path: Path
     period_file: PeriodFile
     period_path: Path
+    district: str | None = None            # the district of a per-district report (the brief)
+    district_dir: Path | None = None       # its folder: brief.yaml, case.md, photos
+    overlay_path: Path | None = None       # <district_dir>/brief.yaml when present
+    overlay_keys: frozenset[str] = frozenset()   # the paragraphs whose commentary comes from it
 
     def resolve(self, relative: str) -> Path:
         """A path written in the period file, resolved against that file's folder."""
         return (self.period_path.parent / relative).resolve()
+
+    def commentary_file(self, pid: str) -> Path:
+        """The file an analyst edits for paragraph ``pid``: the district's brief.yaml, else the period file."""
+        if self.overlay_path is not None and pid in self.overlay_keys:
+            return self.overlay_path
+        return self.period_path
 
 
 def default_config_dir() -> Path:
@@ -194,7 +204,20 @@ def find_kind(profile_dir: Path, kind: str) -> Path:
     )
 
 
-def load_config(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None) -> Config:
+def district_names(profile: Profile) -> list[str]:
+    return [d.name for d in profile.districts]
+
+
+def check_district(profile: Profile, district: str, profile_dir: Path) -> None:
+    names = district_names(profile)
+    if district not in names:
+        guess = difflib.get_close_matches(district, names, n=1, cutoff=0.3)
+        hint = f"是否想写 “{guess[0]}”？" if guess else f"可用的区：{'、'.join(names)}。"
+        raise ConfigError(f"配置错误：区 “{district}” 不在 {display_path(profile_dir / 'profile.yaml')} 的 districts 中。{hint}")
+
+
+def load_config(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,
+                district: str | None = None) -> Config:
     profile_dir = (config_dir or default_config_dir()).resolve()
     if not (profile_dir / "profile.yaml").is_file():
         raise ConfigError(f"配置错误：{display_path(profile_dir)} 下没有 profile.yaml。请用 --config 指向城市配置目录。")
@@ -226,4 +249,27 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
         raise ConfigError(
             f"配置错误：文件 {display_path(ppath)}，键 report：应为 “{kind}”，实际为 “{period_file.report}”。"
         )
-    return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath.resolve())
+    ppath = ppath.resolve()
+    if not report_kind.per_district:
+        if district is not None:
+            raise ConfigError(f"配置错误：报告 {kind} 不按区生成，不能指定 --district。")
+        return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath)
+    if district is None:
+        raise ConfigError(f"配置错误：报告 {kind} 按区生成，请用 --district 指定区（如 --district {district_names(profile)[0] if profile.districts else '某区'}），"
+                          "或用 --all-districts 生成全部区。")
+    check_district(profile, district, profile_dir)
+    district_dir = overlay = None
+    keys: frozenset[str] = frozenset()
+    if period_file.district_folder:
+        district_dir = (ppath.parent / period_file.district_folder.replace("{district}", district)).resolve()
+        candidate = district_dir / "brief.yaml"
+        if candidate.is_file():
+            extra, _ = load_model(candidate, DistrictOverlay)
+            overlay = candidate
+            keys = frozenset(extra.commentary)
+            period_file = period_file.model_copy(update={
+                "wording": {**period_file.wording, **extra.wording},
+                "commentary": {**period_file.commentary, **extra.commentary},
+            })
+    return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath, district,
+                  district_dir, overlay, keys)

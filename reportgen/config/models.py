@@ -69,6 +69,11 @@ class Profile(Strict):
     dispositions: dict[Literal["dispatched", "direct"], str]
     taxonomy: str = "taxonomy.yaml"
     districts: list[District] = []
+    population_note: str = Field(default="第七次全国人口普查公布的各区人口数",
+                                 description="万人诉求比所用人口的出处（简报原文：第七次全国人口普查公布的北京市2020年度各区人口数）")
+
+    def district(self, name: str) -> District | None:
+        return next((d for d in self.districts if d.name == name), None)
 
 
 # --- report kind ----------------------------------------------------------------------------
@@ -81,7 +86,7 @@ class Precision(Strict):
 class SectionSpec(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     type: str
-    title: str
+    title: str = Field(default="", description="标题；表格等不带标题的章节可省略")
     params: dict[str, Any] = {}
     children: list["SectionSpec"] = Field(default=[], description="下一级标题的章节")
 
@@ -91,6 +96,11 @@ class ReportKind(Strict):
 
     kind: str
     title: str
+    layout: Literal["report", "brief"] = Field(
+        "report", description="report：封面、目录、正文另起页；brief：首页即标题和正文（简报），无目录")
+    data: Literal["records", "assessment"] = Field(
+        "records", description="数据：records（受理记录，sources.records）或 assessment（市级考评表，sources.assessment）")
+    per_district: bool = Field(False, description="是否按区生成（简报：--district 或 --all-districts）")
     precision: Precision = Precision()
     toc_levels: int = Field(2, ge=1, le=3, description="目录收录的标题层级")
     sections: list[SectionSpec]
@@ -127,7 +137,9 @@ class PeriodFile(Strict):
     issuer: str
     date: str | None = Field(default=None, description="封面日期，如 “2024 年 3 月”；不写则封面不印日期")
     document_date: dt.date = Field(description="PDF 元数据中的日期（固定，保证重复生成逐字节一致）")
-    sources: dict[str, list[SourceSpec]]
+    sources: dict[Literal["records", "assessment"], list[SourceSpec]]
+    district_folder: str | None = Field(
+        default=None, description="按区的文件夹（相对于期间文件，{district} 处代入区名）：brief.yaml（该区的 commentary / wording）、case.md 与照片")
     precision: dict[str, int] = {}
     exclude_categories: list[str] = Field(default=[], description="排名时不计入的一级分类或分组（如 2022 年的疫情防控相关）")
     sections: dict[str, dict[str, Any]] = Field(default={}, description="按章节编号覆盖或补充章节参数（如特征分析的小节）")
@@ -135,7 +147,15 @@ class PeriodFile(Strict):
     commentary: dict[str, CommentaryEntry] = {}
 
     @model_validator(mode="after")
-    def _records(self) -> "PeriodFile":
-        if "records" not in self.sources or not self.sources["records"]:
-            raise ValueError("sources.records 至少要有一个数据文件")
+    def _sources(self) -> "PeriodFile":
+        empty = [k for k, v in self.sources.items() if not v]
+        if not self.sources or empty:
+            raise ValueError(f"sources.{empty[0] if empty else 'records'} 至少要有一个数据文件")
         return self
+
+
+class DistrictOverlay(Strict):
+    """``<district_folder>/brief.yaml``: one district's own wording and commentary for the period."""
+
+    wording: dict[str, str] = {}
+    commentary: dict[str, CommentaryEntry] = {}

@@ -10,6 +10,8 @@ the render instead of printing blank.  Filters turn figures into the reports' wo
 * ``items``   [(name, Amount)] → 'A（1.0万件）、B（2.0万件）'
 * ``names``   [name] → 'A、B、C'
 * ``cn``      12 → '十二'
+* ``than``    Gap → '高于我区市级考核综合成绩（95.21分）1.87分' / '低于…' / '与…持平'  (``gap|than(label)``)
+* ``delta``   Delta → '环比下降17.38件/万人' / '环比持平'
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..errors import ConfigError
-from ..numbers import Amount, Change, Ratio, cn_number
+from ..numbers import Amount, Change, Delta, Gap, Ratio, cn_number
 
 
 class Footnotes:
@@ -59,6 +61,14 @@ def _change(c: Change, prefix: str = "同比") -> str:
     return c.words(prefix)
 
 
+def _than(g: Gap, label: str) -> str:
+    return g.words(label)
+
+
+def _delta(d: Delta, prefix: str = "环比") -> str:
+    return d.words(prefix)
+
+
 def _items(pairs: list[tuple[str, Amount]], unit: str = "wan") -> Markup:
     parts = [Markup("{}（{}）").format(name, getattr(a, unit)) for name, a in pairs]
     return Markup("、").join(parts)
@@ -74,7 +84,8 @@ class Wording:
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
         self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                                         lstrip_blocks=True, keep_trailing_newline=False)
-        self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number)
+        self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number,
+                                than=_than, delta=_delta)
         self.footnotes = footnotes
         self.env.globals["fn"] = footnotes.call
         self.templates = templates

@@ -67,8 +67,9 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False) -> bytes:
-    """Lay out and write the PDF.
+def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
+               front_pages: int = 2) -> tuple[bytes, int]:
+    """Lay out and write the PDF; returns its bytes and its number of pages.
 
     The body's page numbers start at 1 after the cover and the 目录: the first layout finds on
     which page the body begins, and the page counter is set so that this page is — 1 —.
@@ -83,7 +84,7 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
         fonts = FontConfiguration()
         fetcher = make_url_fetcher(allowed_roots)
         document = HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
-        offset = 2  # cover + one 目录 page, the usual case
+        offset = front_pages  # the usual case: cover + one 目录 page; a brief has none
         for _ in range(3):
             css = CSS(string=f"@page :first {{ counter-reset: page {1 - offset}; }}", font_config=fonts)
             rendered = document.render(stylesheets=[css], font_config=fonts, optimize_images=False)
@@ -94,6 +95,6 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
         if strict and counter.records:
             msgs = "；".join(r.getMessage() for r in counter.records[:5])
             raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")
-        return rendered.write_pdf(uncompressed_pdf=False)
+        return rendered.write_pdf(uncompressed_pdf=False), len(rendered.pages)
     finally:
         wlog.removeHandler(counter)

@@ -33,7 +33,7 @@ def section(type_name: str) -> Callable[[SectionBuilder], SectionBuilder]:
 @dataclass
 class BuildContext:
     cfg: Config
-    store: RecordStore
+    store: RecordStore | None
     period: Period
     compare: Period
     wording: Wording
@@ -42,6 +42,8 @@ class BuildContext:
     pct_places: int
     used_commentary: set[str] = field(default_factory=set)
     counters: list[int] = field(default_factory=lambda: [0, 0, 0])
+    data: Any = None          # the report kind's own inputs (the brief: its BriefData)
+    tables: int = 0           # 表1, 表2 … numbering
 
     @property
     def year(self) -> int:
@@ -55,7 +57,7 @@ class BuildContext:
 
     def base_vars(self) -> dict[str, Any]:
         return {"year": self.period.year, "period": self.period, "compare": self.compare,
-                "hotline": self.cfg.profile.hotline, "city": self.cfg.profile.city}
+                "hotline": self.cfg.profile.hotline, "city": self.cfg.profile.city, "district": self.cfg.district}
 
     # --- blocks ---------------------------------------------------------------------------
     def params(self, spec) -> dict[str, Any]:
@@ -109,7 +111,7 @@ class BuildContext:
     def para(self, pid: str, generated: Markup | None, slots: dict[str, Any] | None = None) -> None:
         """A generated paragraph, replaced or extended by the analysts' commentary of the same id."""
         entry = self.cfg.period_file.commentary.get(pid)
-        where = f"{display_path(self.cfg.period_path)} 的 commentary.{pid}"
+        where = f"{display_path(self.cfg.commentary_file(pid))} 的 commentary.{pid}"
         ctx = {**self.base_vars(), **(slots or {})}
         if entry is None:
             if generated is not None:
@@ -140,23 +142,28 @@ class BuildContext:
         self.add(Figure(fid, str(caption), spec, note))
 
 
-def build_report(cfg: Config, store: RecordStore) -> Document:
-    from . import annual, features, handling  # noqa: F401  (register the section types)
+def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Document:
+    from . import annual, brief, case, features, handling  # noqa: F401  (register the section types)
 
     pf, kind = cfg.period_file, cfg.kind
     period = parse_period(pf.period)
-    compare = parse_period(pf.compare) if pf.compare else period.year_before()
+    # 同比 for calendar periods, 环比 (the period before) for a 考核期
+    default_compare = period.previous() if period.kind == "assessment" else period.year_before()
+    compare = parse_period(pf.compare) if pf.compare else default_compare
     precision = kind.precision.model_dump() | pf.precision
     templates = dict(kind.wording) | dict(pf.wording)
     origin = {k: display_path(cfg.kind_path) for k in kind.wording} | {k: display_path(cfg.period_path) for k in pf.wording}
     footnotes = dict(kind.footnotes)
-    for remap in store.applied_remaps:
+    for remap in (store.applied_remaps if store is not None else ()):
         for rule in remap.map:
             footnotes.setdefault(f"remap:{rule.to['category_l1']}", remap.footnote)
     wording = Wording(templates, Footnotes(footnotes), origin)
-    title = pf.title or str(wording.env.from_string(kind.title).render(year=period.year, city=cfg.profile.city))
-    doc = Document(kind.kind, title, pf.issuer, pf.date, pf.document_date.isoformat(), toc_levels=kind.toc_levels)
-    ctx = BuildContext(cfg, store, period, compare, wording, doc, precision["wan"], precision["pct"])
+    title = pf.title or str(wording.env.from_string(kind.title).render(
+        year=period.year, period=period, city=cfg.profile.city, district=cfg.district))
+    issuer = pf.issuer.replace("{district}", cfg.district or "")
+    doc = Document(kind.kind, title, issuer, pf.date, pf.document_date.isoformat(), toc_levels=kind.toc_levels,
+                   layout=kind.layout, subject=cfg.district or "")
+    ctx = BuildContext(cfg, store, period, compare, wording, doc, precision["wan"], precision["pct"], data=data)
     ctx.para("preface", None)
     for spec in kind.sections:
         ctx.build_section(spec, 1)

@@ -43,6 +43,26 @@ class Figure:
 
 
 @dataclass
+class Photo:
+    src: Path             # the scaled copy in the cache (what the PDF embeds)
+    caption: str
+    width_mm: float
+    height_mm: float
+    original: Path | None = None
+
+
+@dataclass
+class Photos:
+    """Photos of a typical case: a row between paragraphs, or one photo beside a paragraph."""
+
+    id: str
+    photos: list[Photo]
+    placement: str = "row"        # row | beside
+    html: Markup | None = None    # the paragraph the photo stands beside
+    kind: str = "photos"
+
+
+@dataclass
 class Cell:
     text: str = ""
     rowspan: int = 1
@@ -53,12 +73,14 @@ class Cell:
 
 @dataclass
 class Table:
-    """A table whose header repeats on every page; each group of rows is never split."""
+    """A table whose header repeats on every page; a row is never split across pages."""
 
     id: str
     header: list[Cell]
     groups: list[list[list[Cell]]]
     cls: str = ""
+    caption: str = ""          # '表1：…' above the table
+    note: str = ""             # the note line under it
     kind: str = "table"
 
 
@@ -71,6 +93,10 @@ class Document:
     document_date: str
     blocks: list = field(default_factory=list)
     toc_levels: int = 2
+    layout: str = "report"     # report: cover, 目录, body; brief: title and body from the first page
+    subject: str = ""          # e.g. the district of a brief (PDF metadata)
+    notices: list[str] = field(default_factory=list)   # told to the user, not printed (e.g. a section left out)
+    omitted: list[str] = field(default_factory=list)   # titles of sections left out for want of input
     lang: str = "zh-CN"
 
     @property

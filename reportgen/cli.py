@@ -137,14 +137,15 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
 
 @main.command()
 @common
+@click.option("--district", help="按区的报告（简报）：区名。")
 @_friendly
-def paragraphs(kind: str, period: str, config_dir: Path | None) -> None:
-    """列出报告中全部段落编号（用于期间文件的 commentary）。"""
+def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | None) -> None:
+    """列出报告中全部段落编号（用于期间文件或区文件夹 brief.yaml 的 commentary）。"""
     from .pipeline import build
 
-    built = build(kind, period, config_dir)
+    built = build(kind, period, config_dir, district=district)
     for b in built.doc.blocks:
-        if b.kind == "para":
+        if b.kind == "para" and b.commentary:
             mark = "  [已由分析人员改写]" if b.overridden else ""
             click.echo(f"{b.id}{mark}")
 

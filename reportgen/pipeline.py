@@ -10,13 +10,11 @@ from html import unescape
 from pathlib import Path
 
 from . import provenance
-from .charts import ChartStyle, render_charts
 from .assessment import Assessment, load_assessment_config, load_periods, period_files
 from .config import Config, load_config
 from .config.load import PROJECT_ROOT, display_path
 from .errors import ConfigError, DataError, RenderError
 from .periods import parse_period
-from .records import RecordStore
 from .render import render_html, render_pdf, write_atomic
 from .render.glyphs import missing_glyphs
 from .reports import Document, build_report
@@ -44,7 +42,9 @@ class Built:
     pages: int = 0           # set when the PDF is laid out
 
 
-def chart_style() -> ChartStyle:
+def chart_style():
+    from .charts import ChartStyle
+
     return ChartStyle(font_files=(str(CHART_FONT),), font_family="Noto Sans CJK SC")
 
 
@@ -91,6 +91,8 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     cfg = load_config(kind, period, config_dir, period_path, district)
     store = data = None
     if cfg.kind.data == "records":
+        from .records import RecordStore
+
         files = [(cfg.resolve(s.path), s.format, s.sheet) for s in _sources(cfg, "records")]
         end = parse_period(cfg.period_file.period).end
         store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=f"{end.year:04d}-{end.month:02d}")
@@ -103,7 +105,11 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     t["aggregate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figures = doc.figures
-    paths = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers)
+    paths = []
+    if figures:
+        from .charts import render_charts
+
+        paths = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers)
     for f, p in zip(figures, paths):
         f.src = p
         _note_ticks(manifest, f)

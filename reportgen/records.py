@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+
+from typing import TYPE_CHECKING
 
 from .config.models import Profile, Taxonomy
+
+if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
+    import pandas as pd
 from .errors import DataError
 from .periods import Period
 from .sources import RawSource, register_source
@@ -208,6 +212,8 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
                                           f"{_suggest(value or '', cats)}。"))
     if "category_l2" in src.columns:
         pairs = [(l1, l2) for l1, subs in taxonomy.categories.items() for l2 in subs]
+        import pandas as pd
+
         con.register(f"{n}_tax", pd.DataFrame(pairs, columns=["l1", "l2"]))
         for row, l1, l2 in rows(
             f"SELECT s._row, s.category_l1, s.category_l2 FROM {n} s WHERE s.category_l2 IS NOT NULL AND "

@@ -61,9 +61,22 @@ Pango from the SVG's ``font-family`` attribute/style, using the *document's*
   document; CSS rules of the page do not reach it).
 """
 
-from .cache import CHART_VERSION, chart_key, draw_svg, render_chart, render_charts
+from typing import Any
+
 from .spec import FAMILIES, ChartSpec, Series
-from .style import DEFAULT_FONT_FILES, DEFAULT_PALETTE, ChartStyle, default_style
+
+# matplotlib is imported only when a chart is drawn or styled (a district brief has no chart)
+_LAZY = {"CHART_VERSION": "cache", "chart_key": "cache", "draw_svg": "cache", "render_chart": "cache",
+         "render_charts": "cache", "DEFAULT_FONT_FILES": "style", "DEFAULT_PALETTE": "style",
+         "ChartStyle": "style", "default_style": "style"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CHART_VERSION",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from markupsafe import Markup
 
@@ -16,8 +16,10 @@ from ..errors import ConfigError
 from ..narrative import Footnotes, Wording, render_markdown
 from ..numbers import cn_ordinal
 from ..periods import Period, parse_period
-from ..records import RecordStore
 from .document import Document, Figure, Heading, Para
+
+if TYPE_CHECKING:
+    from ..records import RecordStore
 
 SectionBuilder = Callable[["BuildContext", Any], None]
 SECTION_TYPES: dict[str, SectionBuilder] = {}

@@ -134,6 +134,7 @@ def case(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             continue
         para = ctx.analyst_text(pid, rest, ctx.base_vars(), where)
         para.overridden = False
+        para.commentary = False
         if not images:
             ctx.add(para)
         elif len(images) == 1:

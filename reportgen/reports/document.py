@@ -29,6 +29,7 @@ class Para:
     html: Markup
     overridden: bool = False   # an analyst replaced the generated text
     generated: Markup | None = None
+    commentary: bool = True    # false: not a commentary paragraph (e.g. the typical case, edited in its case.md)
     kind: str = "para"
 
 

@@ -63,3 +63,15 @@ def test_markdown_slots_cite_figures_and_sandbox_blocks_internals():
 
 def test_tidy_spacing_only_between_chinese_and_latin():
     assert tidy_spacing("2023 年 12345 热线 受理 98% 以上, ok go") == "2023年12345热线 受理98%以上, ok go"
+
+
+def test_typeset_keeps_numbers_with_units_and_lets_quotes_break():
+    from reportgen.render.typeset import typeset
+
+    html = typeset("<p>我区共受理“12345”市民诉求20893件，高于平均水平（96.72分）0.36分，比为372.71件/万人。</p>")
+    assert str(html) == ('<p>我区共受理\u200b“12345”\u200b市民诉求<span class="nw">20893件</span>，高于平均水平'
+                         '（<span class="nw">96.72分</span>）<span class="nw">0.36分</span>，比为'
+                         '<span class="nw">372.71件/万人</span>。</p>')
+    # tags, attributes and character references are left alone
+    assert str(typeset('<span class="fn" data-n="12分">&#34;5分</span>')) == \
+        '<span class="fn" data-n="12分">&#34;<span class="nw">5分</span></span>'

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from decimal import Decimal as D
 
 import pytest
 
@@ -39,3 +40,22 @@ def test_chinese_numerals():
     assert cn_ordinal(3, 1) == "三、"
     assert cn_ordinal(10, 2) == "（十）"
     assert cn_ordinal(16, 3) == "16."
+
+
+def test_gap_is_the_difference_of_the_printed_scores():
+    from reportgen.numbers import Gap
+
+    assert Gap(D("97.08"), D("95.21")).words("我区市级考核综合成绩（95.21分）") == "高于我区市级考核综合成绩（95.21分）1.87分"
+    assert Gap(D("95.48"), D("96.72")).words("全市街乡镇平均水平") == "低于全市街乡镇平均水平1.24分"
+    # 95.2149 prints 95.21: equal printed scores are 持平, never “高于…0.00分”
+    assert Gap(D("95.2149"), D("95.21")).words("全区") == "与全区持平"
+    # half-up on each printed score first: 90.005 → 90.01, 90.004 → 90.00
+    assert Gap(D("90.005"), D("90.004")).words("X") == "高于X0.01分"
+
+
+def test_delta_words():
+    from reportgen.numbers import Delta
+
+    assert Delta(D("-17.38"), 2, "件/万人").words() == "环比下降17.38件/万人"
+    assert Delta(D("3.005"), 2, "件/万人").words() == "环比上升3.01件/万人"
+    assert Delta(D("0.004"), 2, "件/万人").words() == "环比持平"

@@ -276,3 +276,23 @@ def test_cli_all_districts_one_failure_does_not_stop_the_others(project_copy, tm
             not in run.stdout)   # paths are shown as given, the copy lives elsewhere
     assert re.search(r"^东城区：配置错误：文件 \S+/monthly-2023-09/东城区/case\.md 第 3 行，找不到图片 “missing\.jpg”", run.stdout, re.M)
     assert re.search(r"密云区\s*│\s*成功\s*│\s*7", run.stdout)
+
+
+def _line_ends(pdf: Path, page: int) -> list[float]:
+    box = pdftotext(pdf, "-bbox-layout", "-f", str(page), "-l", str(page))
+    lines = re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)"', box)
+    bottom = (297 - 35) / 25.4 * 72            # the type area's lower edge; the page number is below it
+    return [float(x) for y, x in lines if float(y) < bottom]
+
+
+@pytest.mark.parametrize("page", [1, 6])
+def test_chinese_lines_are_justified_to_the_right_edge(miyun, page):
+    """Full lines of Chinese text end at the right edge of the type area (inter-character justification):
+    no line stops short of it by up to a character, as WeasyPrint alone leaves them."""
+    ends = _line_ends(miyun[1], page)
+    edge = max(ends)
+    assert abs(edge - (210 - (26 if page % 2 else 28)) / 25.4 * 72) < 2      # the type area's right edge, in pt
+    # within 4 pt of the edge (a full-width bracket or comma at the end of a line keeps its own blank half);
+    # unjustified, such lines stop short by up to a character (16 pt)
+    ragged = [e for e in ends if edge - 15 < e < edge - 4]
+    assert ragged == [] and sum(e >= edge - 4 for e in ends) >= 8

@@ -77,6 +77,10 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .cjk_justify import enable as enable_cjk_justification
+
+    enable_cjk_justification()
+
     counter = _Counter()
     wlog = logging.getLogger("weasyprint")
     wlog.addHandler(counter)

@@ -124,7 +124,8 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
     for r in results:
         table.add_row(r.district, "成功" if r.ok else "[red]失败[/]", str(r.pages) if r.ok else "",
                       f"{r.seconds:.1f}", "、".join(r.omitted), str(r.path) if r.ok else "见下")
-    Console(highlight=False, soft_wrap=False).print(table)
+    # a log file or a pipe gets the whole table, not one cut to 80 columns
+    Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
     failed = [r for r in results if not r.ok]
     for r in failed:                      # whole messages, never cut by the table's width
         for i, line in enumerate(r.error.splitlines()):

@@ -152,6 +152,40 @@ def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | 
 
 
 @main.command()
+@common
+@click.option("--district", help="按区的报告（简报）：区名。")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（缺省只接受本机访问）。")
+@click.option("--port", type=int, default=8765, show_default=True, help="端口。")
+@click.option("--open", "open_browser", is_flag=True, help="启动后在浏览器中打开。")
+@_friendly
+def preview(kind: str, period: str, config_dir: Path | None, district: str | None, host: str, port: int,
+            open_browser: bool) -> None:
+    """启动本地预览：保存期间文件、文字、配置、模板或数据后页面自动更新；可在页面中直接修改段落。"""
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from .preview.app import create_app
+    from .preview.session import Session
+
+    session = Session(kind, period, config_dir, district)
+    session.start()
+    if session.built is None and session.state.error:
+        for line in session.state.error:
+            click.echo(line, err=True)
+        click.echo("（预览已启动，修正后保存即可。）", err=True)
+    url = f"http://{host}:{port}/"
+    click.echo(f"预览：{url}（Ctrl+C 退出）")
+    if open_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    try:
+        uvicorn.run(create_app(session), host=host, port=port, log_level="warning")
+    finally:
+        session.stop()
+
+
+@main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="数据清单（缺省为 PDF 旁的 <名称>.figures.json）。")

@@ -64,6 +64,32 @@ def _assessment(folder: Path, periods: tuple[str, ...], config_path: Path, distr
     return load_periods(folder, periods, config=load_assessment_config(config_path), known_districts=districts)
 
 
+_STORES: dict[tuple, object] = {}
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+        return (st.st_size, st.st_mtime_ns)
+    except OSError:
+        return (None, None)
+
+
+def record_store(files: list[tuple[Path, str | None, str | None]], cfg: Config, as_of: str):
+    """The checked records of these files, reused while the files, the profile and the taxonomy are
+    unchanged (the preview rebuilds on every save; its group-bys then come from the store's memo)."""
+    from .records import RecordStore
+
+    key = (tuple((str(p), fmt, sheet, *_stamp(p)) for p, fmt, sheet in files), cfg.profile.model_dump_json(),
+           cfg.taxonomy.model_dump_json(), as_of)
+    store = _STORES.get(key)
+    if store is None:
+        store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=as_of)
+        _STORES.clear()
+        _STORES[key] = store
+    return store
+
+
 def load_brief_data(cfg: Config) -> BriefData:
     specs = _sources(cfg, "assessment")
     folder = cfg.resolve(specs[0].path)
@@ -91,11 +117,9 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     cfg = load_config(kind, period, config_dir, period_path, district)
     store = data = None
     if cfg.kind.data == "records":
-        from .records import RecordStore
-
         files = [(cfg.resolve(s.path), s.format, s.sheet) for s in _sources(cfg, "records")]
         end = parse_period(cfg.period_file.period).end
-        store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=f"{end.year:04d}-{end.month:02d}")
+        store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}")
     else:
         data = load_brief_data(cfg)
     t["load"] = time.perf_counter() - t0
@@ -155,7 +179,7 @@ def text_of(html: str) -> str:
     return unescape(re.sub(r"<style>.*?</style>|<[^>]+>", "", html, flags=re.S))
 
 
-def render_to_pdf(built: Built, out: Path, strict: bool = False) -> Path:
+def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | None = None) -> Path:
     t0 = time.perf_counter()
     if strict:
         fonts = [FONTS_DIR / f for f in BODY_FONTS]
@@ -169,7 +193,7 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False) -> Path:
     pdf, built.pages = render_pdf(built.html, base_url=PROJECT_ROOT,
                      allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
-                     strict=strict, front_pages=0 if built.doc.layout == "brief" else 2)
+                     strict=strict, front_pages=0 if built.doc.layout == "brief" else 2, layout=layout)
     if built.manifest is not None:
         write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
     write_atomic(out, pdf)

@@ -58,6 +58,7 @@ class RecordStore:
         self.con = con
         self.sources = sources
         self.applied_remaps = applied   # taxonomy changes applied to every record (the report's taxonomy)
+        self._memo: dict[tuple, pd.DataFrame] = {}   # group-by results (a store is rebuilt when its files change)
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -105,7 +106,10 @@ class RecordStore:
         select = f"{cols}, " if by else ""
         group = f"GROUP BY {cols} ORDER BY {cols}" if by else ""
         sql = f"SELECT {select}CAST(COALESCE(SUM(count), 0) AS BIGINT) AS count FROM records WHERE {' AND '.join(conds)} {group}"
-        return self.con.execute(sql, params).df()
+        key = (sql, tuple(params))
+        if key not in self._memo:
+            self._memo[key] = self.con.execute(sql, params).df()
+        return self._memo[key].copy()
 
     def total(self, period: Period, where: dict[str, object] | None = None) -> int:
         from .provenance import Count, Source

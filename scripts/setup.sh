@@ -9,7 +9,8 @@ ROOT=$(pwd)
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
-PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai"
+# chromium: the browser the preview's end-to-end tests drive (Playwright with Debian's chromium; nothing downloaded)
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai chromium"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -32,7 +33,7 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-if ! .venv/bin/python -c "import reportgen, pytest, pypdf" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import reportgen, pytest, pypdf, playwright, starlette, ruamel.yaml" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch .venv/.installed

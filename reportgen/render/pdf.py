@@ -67,9 +67,32 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
+def page_map(rendered, offset: int) -> dict:
+    """For each page its type and printed number (None when unnumbered), and for each element with an
+    ``id`` or ``data-id`` the page (0-based) on which it starts."""
+    pages, ids = [], {}
+    for i, page in enumerate(rendered.pages):
+        box = page._page_box
+        kind = box.page_type.name or ""
+        pages.append({"type": kind, "blank": bool(getattr(box.page_type, "blank", False)),
+                      "folio": i - offset + 1 if kind == "body" and i >= offset else None})
+        for child in box.descendants():
+            element = getattr(child, "element", None)
+            if element is None:
+                continue
+            for attr in ("data-id", "id"):
+                key = element.get(attr)
+                if key and f"{attr}:{key}" not in ids:
+                    ids[f"{attr}:{key}"] = i
+    return {"pages": pages, "ids": ids}
+
+
 def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
-               front_pages: int = 2) -> tuple[bytes, int]:
+               front_pages: int = 2, layout: dict | None = None) -> tuple[bytes, int]:
     """Lay out and write the PDF; returns its bytes and its number of pages.
+
+    ``layout`` (a dict, filled in): where each block landed — see :func:`page_map` (the preview
+    draws its pages from it).
 
     The body's page numbers start at 1 after the cover and the 目录: the first layout finds on
     which page the body begins, and the page counter is set so that this page is — 1 —.
@@ -99,6 +122,8 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
         if strict and counter.records:
             msgs = "；".join(r.getMessage() for r in counter.records[:5])
             raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")
+        if layout is not None:
+            layout.update(page_map(rendered, offset))
         return rendered.write_pdf(uncompressed_pdf=False), len(rendered.pages)
     finally:
         wlog.removeHandler(counter)

@@ -1,0 +1,181 @@
+"""The live preview, driven end to end by a real headless Chromium (Debian's ``chromium`` via Playwright).
+
+The preview runs as the analyst runs it (``reportgen preview annual --period 2023``) against a copy of
+the configuration, so that the test can change files on disk and break them.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, pdftotext
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"   # installed by scripts/setup.sh (Debian's package)
+
+DISK_SENTENCE = "预览测试：这一句由磁盘上的修改加入。"
+EDITED = "分析人员在页面中改写的这一段，保存后写回期间文件。"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    """A running preview of the annual report on a copy of config/ (module scope: one server for the flow)."""
+    tmp = tmp_path_factory.mktemp("preview")
+    config = tmp / "config"
+    shutil.copytree(ROOT / "config", config)
+    for f in (config / "beijing" / "periods").glob("*.yaml"):
+        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "preview", "annual", "--period", "2023",
+                             "--config", str(config / "beijing"), "--port", str(port)],
+                            cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None:
+                pytest.fail(proc.stdout.read())
+            time.sleep(0.1)
+    yield {"url": url, "period_file": config / "beijing" / "periods" / "annual-2023.yaml", "config": config / "beijing",
+           "tmp": tmp}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(preview):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup.sh"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        pg = browser.new_page(viewport={"width": 1200, "height": 1500})
+        pg.goto(preview["url"])
+        pg.wait_for_selector(".sheet[data-page]", timeout=60_000)      # laid out: A4 sheets with page numbers
+        yield pg
+        browser.close()
+
+
+def _text(page) -> str:
+    return page.evaluate("document.getElementById('report').innerText")
+
+
+def test_annual_preview_shows_a4_pages_with_the_pdfs_numbers(page, preview):
+    shot = preview["tmp"] / "preview.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 50_000
+    sheets = page.locator(".sheet[data-page]")
+    # every page of the PDF is shown: a sheet per page, or one sheet for a page and the page it runs on to
+    covered = [n for first, last in page.evaluate(
+        "Array.from(document.querySelectorAll('.sheet[data-page]')).map(s => [+s.dataset.page, +(s.dataset.last || s.dataset.page)])")
+        for n in range(first, last + 1)]
+    assert covered == list(range(1, 43))
+    box = sheets.nth(0).bounding_box()
+    assert abs(box["width"] / box["height"] - 210 / 297) < 0.01     # A4
+    assert page.locator('.sheet[data-page="5"] .folio').inner_text() == "— 1 —"   # the body starts at — 1 —
+    # the 目录's page numbers are the PDF's
+    pdf = preview["tmp"] / "preview.pdf"
+    pdf.write_bytes(urllib.request.urlopen(preview["url"] + "pdf", timeout=10).read())
+    printed = re.findall(r"^(\S+?) \.{4,} (\d+)$", pdftotext(pdf, "-f", "2", "-l", "3").replace("\f", "\n"), re.M)
+    shown = [tuple(a.inner_text().split("\n")) for a in page.locator(".toc a").all()]
+    assert len(printed) >= 20 and shown[:len(printed)] == printed
+    assert "2143.8万件" in _text(page)
+
+
+def test_a_saved_commentary_appears_without_reloading(page, preview):
+    page.evaluate("window.__marker = 42")
+    f = preview["period_file"]
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace("开通以来共互相转办群众反映4.8万件。", "开通以来共互相转办群众反映4.8万件。" + DISK_SENTENCE),
+                 encoding="utf-8")
+    page.wait_for_function(f"document.getElementById('report').innerText.includes({DISK_SENTENCE!r})", timeout=15_000)
+    assert page.evaluate("window.__marker") == 42                    # the page was not reloaded
+
+
+def test_editing_a_paragraph_in_the_page_writes_the_period_file(page, preview):
+    para = page.locator('.para[data-id="overview.reception"]')
+    para.hover()
+    para.locator(".edit").click()
+    page.locator(".editor textarea").fill(EDITED)
+    page.locator(".editor .save").click()
+    page.wait_for_function(f"document.getElementById('report').innerText.includes({EDITED!r})", timeout=15_000)
+    saved = preview["period_file"].read_text(encoding="utf-8")
+    assert f"  overview.reception:\n    replace: |\n      {EDITED}\n" in saved
+    # round trip: the analyst's comments, key order and other entries are kept as they were
+    assert saved.startswith("# 2023 年度数据分析报告 — 期间文件（数据来源、封面、分析人员的文字）\nreport: annual\n")
+    assert "# 分析人员的文字（Markdown）。键为段落编号" in saved and DISK_SENTENCE in saved
+    assert page.locator('.para[data-id="overview.reception"]').get_attribute("data-editable") == "analyst"
+
+
+def test_an_overridden_paragraph_can_be_reset_to_the_generated_text(page, preview):
+    para = page.locator('.para[data-id="overview.reception"]')
+    para.hover()
+    para.locator(".edit").click()
+    page.locator(".editor .reset").click()
+    page.wait_for_function("document.getElementById('report').innerText.includes('共受理群众反映')", timeout=15_000)
+    assert EDITED not in _text(page)
+    assert "overview.reception" not in preview["period_file"].read_text(encoding="utf-8")
+    assert page.locator('.para[data-id="overview.reception"]').get_attribute("data-editable") == "generated"
+
+
+def test_broken_yaml_shows_the_clis_message_and_recovers(page, preview):
+    f = preview["period_file"]
+    good = f.read_text(encoding="utf-8")
+    f.write_text(good.replace("report: annual\n", "report: annual\nissuer: [未闭合\n"), encoding="utf-8")
+    banner = page.locator("#banner")
+    banner.wait_for(state="visible", timeout=15_000)
+    cli = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", "annual", "--period", "2023", "--config",
+                          str(preview["config"]), "--out", str(preview["tmp"] / "x.pdf")],
+                         capture_output=True, text=True, cwd=preview["tmp"])
+    assert cli.returncode == 2
+    assert cli.stderr.splitlines()[0] in banner.inner_text()
+    assert "2143.8万件" in _text(page)                               # the last good report stays on screen
+    f.write_text(good, encoding="utf-8")
+    banner.wait_for(state="hidden", timeout=15_000)
+
+
+def test_markdown_cannot_inject_script(page, preview):
+    f = preview["period_file"]
+    good = f.read_text(encoding="utf-8")
+    f.write_text(good.replace("开通以来共互相转办群众反映4.8万件。", "开通以来共互相转办群众反映4.8万件。<script>window.__pwned=1</script>"
+                              "<img src=x onerror=\"window.__pwned=2\">注入测试。"), encoding="utf-8")
+    page.wait_for_function("document.getElementById('report').innerText.includes('注入测试。')", timeout=15_000)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#report script").count() == 0 and page.locator("#report img[src=x]").count() == 0
+    f.write_text(good, encoding="utf-8")
+
+
+def test_only_the_reports_own_files_are_served(preview):
+    url = preview["url"]
+
+    def status(path: str, data: bytes | None = None, headers: dict | None = None) -> int:
+        req = urllib.request.Request(url + path, data=data, headers=headers or {})
+        try:
+            return urllib.request.urlopen(req, timeout=5).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert status("fonts/FandolFang-Regular.otf") == 200
+    for path in ("fonts/", "fonts/..%2Fpyproject.toml", "asset/chart/..%2F..%2Fpyproject.toml", "config/beijing/profile.yaml",
+                 "asset/photo/notahash.jpg", "templates/report.css", ".cache/"):
+        assert status(path) == 404, path
+    body = b'{"id": "overview.reception", "text": "x"}'
+    assert status("api/paragraph", body, {"Content-Type": "application/json"}) == 403          # no token
+    assert status("api/paragraph", body, {"Content-Type": "application/json", "X-Preview-Token": "guess"}) == 403

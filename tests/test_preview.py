@@ -6,6 +6,7 @@ the configuration, so that the test can change files on disk and break them.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 import socket
@@ -179,3 +180,34 @@ def test_only_the_reports_own_files_are_served(preview):
     body = b'{"id": "overview.reception", "text": "x"}'
     assert status("api/paragraph", body, {"Content-Type": "application/json"}) == 403          # no token
     assert status("api/paragraph", body, {"Content-Type": "application/json", "X-Preview-Token": "guess"}) == 403
+
+
+def test_round_trip_edit_then_reset_gives_back_the_file_byte_for_byte(tmp_path):
+    from reportgen.preview import edit
+
+    original = (ROOT / "config" / "beijing" / "periods" / "annual-2023.yaml").read_text(encoding="utf-8")
+    f = tmp_path / "annual-2023.yaml"
+    f.write_text(original, encoding="utf-8")
+    edit.set_text(f, "districts.extremes", "改写的段落，引用 {{ top.total.wan }}。\n\n第二段。")
+    text = f.read_text(encoding="utf-8")
+    # only the new entry's lines are added, at the end of commentary; no other line of the file changes
+    diff = [d for d in difflib.ndiff(original.splitlines(), text.splitlines()) if d[:1] in "+-"]
+    assert diff == ["+   districts.extremes:", "+     replace: |", "+       改写的段落，引用 {{ top.total.wan }}。", "+ ",
+                    "+       第二段。"]
+    assert text.index("districts.extremes") < text.index("\nsections:")
+    assert edit.reset(f, "districts.extremes") is True
+    assert f.read_text(encoding="utf-8") == original
+    assert edit.reset(f, "districts.extremes") is False
+
+
+def test_edit_of_a_before_paragraph_and_of_a_new_brief_yaml(tmp_path):
+    from reportgen.preview import edit
+
+    f = tmp_path / "brief.yaml"                             # a district's file that does not exist yet
+    edit.set_text(f, "per10k.text.after", "我区将持续推进。")
+    assert f.read_text(encoding="utf-8") == "commentary:\n  per10k.text:\n    after: |\n      我区将持续推进。\n"
+    edit.set_text(f, "per10k.text.before", "先说一句。")
+    assert "    before: |\n      先说一句。\n" in f.read_text(encoding="utf-8")
+    edit.reset(f, "per10k.text.after")
+    edit.reset(f, "per10k.text.before")
+    assert f.read_text(encoding="utf-8") == "commentary: {}\n"

@@ -136,6 +136,20 @@ def test_an_overridden_paragraph_can_be_reset_to_the_generated_text(page, previe
     assert page.locator('.para[data-id="overview.reception"]').get_attribute("data-editable") == "generated"
 
 
+def test_adding_a_paragraph_after_a_generated_one(page, preview):
+    added = "分析人员在生成段落之后补充的一段。"
+    para = page.locator('.para[data-id="districts.extremes"]')
+    para.scroll_into_view_if_needed()
+    para.hover()
+    para.locator(".add").click()
+    page.locator(".editor textarea").fill(added)
+    page.locator(".editor .save").click()
+    page.locator('.para[data-id="districts.extremes.after"]').wait_for(timeout=15_000)
+    assert page.locator('.para[data-id="districts.extremes.after"]').inner_text().startswith(added)
+    assert f"  districts.extremes:\n    after: |\n      {added}\n" in preview["period_file"].read_text(encoding="utf-8")
+    assert page.locator('.para[data-id="districts.extremes"]').get_attribute("data-editable") == "generated"
+
+
 def test_broken_yaml_shows_the_clis_message_and_recovers(page, preview):
     f = preview["period_file"]
     good = f.read_text(encoding="utf-8")

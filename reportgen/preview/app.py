@@ -136,18 +136,23 @@ def create_app(session: Session) -> Starlette:
             return None
         return next((b for b in built.doc.blocks if b.kind == "para" and b.id == pid and b.commentary), None)
 
+    def _editable(pid: str) -> bool:
+        """An existing paragraph, or a new paragraph before/after one (an analyst's addition)."""
+        base, fieldname = edit.split_id(pid)
+        return _para(pid) is not None or (fieldname != "replace" and _para(base) is not None)
+
     def source(request: Request) -> JSONResponse:
         pid = request.query_params.get("id", "")
-        para = _para(pid)
-        if para is None:
+        if not _editable(pid):
             return JSONResponse({"error": f"报告中没有可编辑的段落 “{pid}”。"}, status_code=404)
+        para = _para(pid)
         cfg = session.built.cfg
         base, fieldname = edit.split_id(pid)
         entry = cfg.period_file.commentary.get(base)
         text = getattr(entry, fieldname, None) if entry is not None else None
         overridden = text is not None
         if text is None:
-            text = _plain(para.generated or para.html)
+            text = _plain(para.generated or para.html) if para is not None else ""
         return JSONResponse({"id": pid, "source": text, "overridden": overridden,
                              "file": display_path(_target(session, pid))})
 
@@ -156,7 +161,7 @@ def create_app(session: Session) -> Starlette:
             return denied
         payload = await request.json()
         pid, text = str(payload.get("id", "")), str(payload.get("text", ""))
-        if _para(pid) is None:
+        if not _editable(pid):
             return JSONResponse({"error": f"报告中没有可编辑的段落 “{pid}”。"}, status_code=404)
         if not text.strip():
             return JSONResponse({"error": "文字为空，未保存。要恢复生成的段落，请用“恢复生成文本”。"}, status_code=400)

@@ -64,10 +64,11 @@ def render_one(kind: str, period: str, config_dir: Path | None, district: str, o
 
 def render_many(kind: str, period: str, config_dir: Path | None, districts: Iterable[str], out_dir: Path, *,
                 workers: int = 2, strict: bool = False, debug: bool = False,
-                on_done: Callable[[Result], None] | None = None) -> list[Result]:
-    """Every district's report into ``out_dir/<district>.pdf``; results in the districts' order."""
+                on_done: Callable[[Result], None] | None = None, paths: dict[str, Path] | None = None) -> list[Result]:
+    """Every district's report into ``out_dir/<district>.pdf`` (or ``paths[district]``); results in the
+    districts' order."""
     districts = list(districts)
-    jobs = {d: out_dir / f"{d}.pdf" for d in districts}
+    jobs = {d: (paths or {}).get(d, out_dir / f"{d}.pdf") for d in districts}
     results: dict[str, Result] = {}
     if workers <= 1:
         for d, out in jobs.items():

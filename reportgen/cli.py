@@ -185,6 +185,101 @@ def preview(kind: str, period: str, config_dir: Path | None, district: str | Non
         session.stop()
 
 
+@main.group()
+def schedule() -> None:
+    """定时生成与发送（config/<城市>/schedule.yaml）。"""
+
+
+def _schedule_opts(fn):
+    fn = click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")(fn)
+    fn = click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False),
+                      help="城市配置目录（含 schedule.yaml），缺省为 config/beijing。")(fn)
+    return fn
+
+
+def _runner(config_dir: Path | None, mail: bool = True):
+    from .config.load import default_config_dir
+    from .schedule.config import load_schedule
+    from .schedule.mail import Mailer
+    from .schedule.runner import Runner
+
+    profile_dir = (config_dir or default_config_dir()).resolve()
+    sched = load_schedule(profile_dir)
+    mailer = Mailer(sched.smtp) if (mail and sched.smtp) else None
+    return Runner(sched, profile_dir, mailer=mailer), sched, profile_dir
+
+
+@schedule.command("run")
+@_schedule_opts
+@_friendly
+def schedule_run(config_dir: Path | None) -> None:
+    """长期运行的定时服务（APScheduler，作业存储在 SQLite 中）。"""
+    from .config.load import default_config_dir
+    from .schedule.service import run_service
+
+    click.echo("定时服务已启动（Ctrl+C 或 SIGTERM 退出）。")
+    run_service((config_dir or default_config_dir()).resolve(), Path.cwd())
+
+
+@schedule.command("due")
+@_schedule_opts
+@click.option("--job", help="只运行这一个作业。")
+@click.option("--force", is_flag=True, help="输入未变化也重新生成。")
+@click.option("--no-mail", is_flag=True, help="不发送邮件。")
+@_friendly
+def schedule_due(config_dir: Path | None, job: str | None, force: bool, no_mail: bool) -> None:
+    """运行此刻到期的作业一次后退出（供 cron 或 systemd timer 调用）。"""
+    runner, _, _ = _runner(config_dir, mail=not no_mail)
+    runs = runner.run_due(force=force, only=job)
+    if not runs:
+        click.echo("没有到期的作业。")
+    for r in runs:
+        click.echo(f"{r.job} {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）" +
+                   (f"\n  {r.error}" if r.error else ""))
+    if any(r.status in ("failed", "partial", "missing") for r in runs):
+        sys.exit(1)
+
+
+@schedule.command("status")
+@_schedule_opts
+@_friendly
+def schedule_status(config_dir: Path | None) -> None:
+    """列出作业、下次运行时间与最近一次结果。"""
+    from .schedule.runner import next_fire
+
+    runner, sched, _ = _runner(config_dir, mail=False)
+    now = runner.clock.now()
+    for job in sched.jobs:
+        last = runner.history.runs(job.id, limit=1)
+        nxt = next_fire(job, sched, now)
+        click.echo(f"{job.id}（{job.report}，cron “{job.cron}” {sched.timezone}）")
+        click.echo(f"  下次运行：{nxt:%Y-%m-%d %H:%M %Z}" if nxt else "  下次运行：无")
+        if last:
+            r = last[0]
+            click.echo(f"  最近一次：{r.fire_time} 期间 {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）")
+        else:
+            click.echo("  最近一次：尚未运行")
+
+
+@schedule.command("history")
+@_schedule_opts
+@click.option("--job", help="只看这一个作业。")
+@click.option("--limit", type=int, default=20, show_default=True)
+@_friendly
+def schedule_history(config_dir: Path | None, job: str | None, limit: int) -> None:
+    """运行记录：作业、期间、区、输入指纹、输出与校验和、用时、状态、错误。"""
+    runner, _, _ = _runner(config_dir, mail=False)
+    for r in runner.history.runs(job, limit):
+        click.echo(f"#{r.id} {r.job} 触发 {r.fire_time} 期间 {r.period} {r.status} 用时 {r.seconds or 0:.1f} 秒 "
+                   f"尝试 {r.attempts} 次 指纹 {(r.fingerprint or '—')[:12]}")
+        for o in r.outputs:
+            click.echo(f"    {o['district']}  {o['path']}  sha256 {o['sha256'][:16]}  {o['pages']} 页")
+        for d, e in r.failures.items():
+            click.echo(f"    失败 {d}：{e.splitlines()[0] if e else ''}")
+        if r.error:
+            click.echo(f"    {r.error}")
+
+
 @main.command()
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True),

@@ -1,0 +1,125 @@
+"""``config/<city>/schedule.yaml``: when which reports are rendered, where they go, who receives them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..config.load import load_model
+
+DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    m = DURATION.match(str(text))
+    if not m:
+        raise ValueError(f"时长 “{text}” 应写成 30m、6h、2d 这样的形式")
+    n, unit = int(m.group(1)), m.group(2)
+    name = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]
+    return timedelta(**{name: n})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Smtp(_Strict):
+    """Where mail goes.  Credentials are never written here: only the names of the environment
+    variables that hold them."""
+
+    host: str = Field(description="SMTP 服务器；也可由环境变量 REPORTGEN_SMTP_HOST 覆盖")
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str = Field(description="发件人，如 接诉即办专班 <reports@example.gov.cn>")
+    username_env: str | None = Field(None, description="保存用户名的环境变量名")
+    password_env: str | None = Field(None, description="保存密码的环境变量名（密码不写在 YAML 中）")
+    timeout_seconds: int = Field(30, ge=1)
+
+
+class Retry(_Strict):
+    attempts: int = Field(3, ge=1, le=10, description="每个区最多尝试的次数（含第一次）")
+    backoff: str = Field("2m", description="第一次重试前等待的时间，之后每次加倍")
+
+    @field_validator("backoff")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class Delivery(_Strict):
+    to: list[str] = Field(description="收件人")
+    cc: list[str] = []
+    failures_to: list[str] | None = Field(None, description="失败通知的收件人，缺省同 to")
+    attach_limit_mb: float = Field(15, gt=0, description="附件合计超过此大小时改发链接")
+    link_base: str | None = Field(None, description="输出目录对外的网址前缀（附件过大时邮件中给出链接）")
+
+
+class Job(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    report: str = Field(description="报告类型，如 monthly")
+    districts: Literal["all"] | list[str] = Field("all", description="all 或区名列表（按区的报告）")
+    cron: str = Field(description="cron 表达式（分 时 日 月 周），按 timezone 解释")
+    period: Literal["assessment", "month", "year"] = Field(
+        "assessment", description="触发时已结束的最近一期：考核期、自然月或年度")
+    period_template: str | None = Field(
+        None, description="期间文件不存在时据以生成的模板（相对于城市配置目录，{period} 等处代入）")
+    output: str = Field("out/{report}-{period}/{district}.pdf", description="输出路径模式")
+    start: dt.date | None = Field(None, description="自哪天起的触发才执行（新作业不补做以前的期间）")
+    wait_for_data: str = Field("2d", description="数据未到时最多等待多久，之后报告为缺失")
+    recheck: str = Field("30m", description="等待数据或重试时的检查间隔")
+    retry: Retry = Retry()
+    delivery: Delivery | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v)
+        except ValueError as exc:
+            raise ValueError(f"cron 表达式 “{v}” 无效：{exc}") from None
+        return v
+
+    @field_validator("wait_for_data", "recheck")
+    @classmethod
+    def _durations(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class ScheduleFile(_Strict):
+    timezone: str = "Asia/Shanghai"
+    database: str = Field("out/schedule.sqlite", description="运行记录与作业存储（SQLite），相对于工作目录")
+    smtp: Smtp | None = None
+    jobs: list[Job]
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区 “{v}”，如 Asia/Shanghai") from None
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def job(self, job_id: str) -> Job:
+        for j in self.jobs:
+            if j.id == job_id:
+                return j
+        raise KeyError(job_id)
+
+
+def load_schedule(profile_dir: Path) -> ScheduleFile:
+    return load_model(profile_dir / "schedule.yaml", ScheduleFile)[0]

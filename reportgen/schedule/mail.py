@@ -1,0 +1,102 @@
+"""Delivery by e-mail over SMTP: the PDFs attached (or linked when too large), and a failure notice.
+
+Host, port and security come from schedule.yaml (``smtp``) or the environment (REPORTGEN_SMTP_HOST,
+REPORTGEN_SMTP_PORT); user name and password only from the environment variables the YAML names.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from ..errors import ConfigError
+from .config import Job, Smtp
+from .history import Run
+
+STATUS_WORDS = {"done": "全部生成", "partial": "部分失败", "failed": "全部失败", "missing": "数据缺失", "unchanged": "未变化"}
+
+
+class Mailer:
+    def __init__(self, smtp: Smtp | None, now=None) -> None:
+        if smtp is None:
+            raise ConfigError("配置错误：schedule.yaml 中没有 smtp，无法发送邮件。")
+        self.smtp = smtp
+        self.now = now
+
+    def _send(self, msg: EmailMessage) -> None:
+        s = self.smtp
+        host = os.environ.get("REPORTGEN_SMTP_HOST", s.host)
+        port = int(os.environ.get("REPORTGEN_SMTP_PORT", s.port))
+        user = os.environ.get(s.username_env) if s.username_env else None
+        password = os.environ.get(s.password_env) if s.password_env else None
+        if s.username_env and user is None:
+            raise ConfigError(f"配置错误：环境变量 {s.username_env}（SMTP 用户名）未设置。")
+        if s.password_env and password is None:
+            raise ConfigError(f"配置错误：环境变量 {s.password_env}（SMTP 密码）未设置。")
+        context = ssl.create_default_context()
+        if s.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=s.timeout_seconds, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=s.timeout_seconds)
+        with server:
+            if s.security == "starttls":
+                server.starttls(context=context)
+            if user is not None:
+                server.login(user, password or "")
+            server.send_message(msg)
+
+    def _message(self, subject: str, to: list[str], cc: list[str]) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"] = subject
+        msg["From"] = self.smtp.sender
+        msg["To"] = ", ".join(to)
+        if cc:
+            msg["Cc"] = ", ".join(cc)
+        msg["Date"] = formatdate(localtime=True)
+        msg["Message-ID"] = make_msgid(domain="reportgen")
+        return msg
+
+    def deliver(self, job: Job, run: Run) -> None:
+        d = job.delivery
+        assert d is not None
+        if run.status == "unchanged":
+            return
+        if run.outputs:
+            msg = self._message(f"{run.period} {job.report}：{len(run.outputs)} 份报告（{STATUS_WORDS.get(run.status, run.status)}）",
+                                d.to, d.cc)
+            files = [Path(o["path"]) for o in run.outputs]
+            total = sum(f.stat().st_size for f in files)
+            lines = [f"作业 {job.id}，期间 {run.period}，触发时间 {run.fire_time}。", ""]
+            if total <= d.attach_limit_mb * 1024 * 1024:
+                lines.append(f"附件为 {len(files)} 份 PDF（合计 {total / 1024 / 1024:.1f} MB）：")
+                lines += [f"  {o['district']}：{Path(o['path']).name}（{o['pages']} 页，sha256 {o['sha256'][:12]}…）"
+                          for o in run.outputs]
+                attach = True
+            else:
+                base = (d.link_base or "").rstrip("/")
+                lines.append(f"附件合计 {total / 1024 / 1024:.1f} MB，超过 {d.attach_limit_mb} MB，改为链接：")
+                lines += [f"  {o['district']}：{base}/{Path(o['path']).as_posix()}" if base else
+                          f"  {o['district']}：{o['path']}" for o in run.outputs]
+                attach = False
+            if run.failures:
+                lines += ["", f"另有 {len(run.failures)} 个区生成失败（已另发通知）：{'、'.join(run.failures)}。"]
+            msg.set_content("\n".join(lines) + "\n")
+            if attach:
+                for o in run.outputs:
+                    msg.add_attachment(Path(o["path"]).read_bytes(), maintype="application", subtype="pdf",
+                                       filename=Path(o["path"]).name)
+            self._send(msg)
+        if run.failures or run.status in ("failed", "missing"):
+            to = d.failures_to or d.to
+            msg = self._message(f"【失败】{run.period or ''} {job.report}：{STATUS_WORDS.get(run.status, run.status)}", to, [])
+            lines = [f"作业 {job.id}，期间 {run.period}，触发时间 {run.fire_time}，尝试 {run.attempts} 次。", ""]
+            if run.error:
+                lines += [run.error, ""]
+            for district, error in run.failures.items():
+                lines += [f"{district}：", *[f"  {line}" for line in error.splitlines()], ""]
+            msg.set_content("\n".join(lines))
+            self._send(msg)

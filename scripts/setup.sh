@@ -33,7 +33,7 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-if ! .venv/bin/python -c "import reportgen, pytest, pypdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import reportgen, pytest, pypdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd, time_machine" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch .venv/.installed

@@ -63,7 +63,7 @@ def city(tmp_path) -> Path:
 
 
 def write_schedule(city: Path, *, cron: str = "0 6 19 * *", districts: str = "all", port: int = 25,
-                   attempts: int = 3) -> None:
+                   attempts: int = 3, delivery: bool = True) -> None:
     (city / "schedule.yaml").write_text(f"""timezone: Asia/Shanghai
 database: {city.parent.parent / 'schedule.sqlite'}
 smtp: {{host: 127.0.0.1, port: {port}, security: none, sender: 专班 <reports@example.gov.cn>}}
@@ -79,12 +79,12 @@ jobs:
     wait_for_data: 2d
     recheck: 30m
     retry: {{attempts: {attempts}, backoff: 2m}}
-    delivery:
+""" + ("""    delivery:
       to: [analyst@example.gov.cn, chief@example.gov.cn]
       cc: [archive@example.gov.cn]
       failures_to: [ops@example.gov.cn]
       attach_limit_mb: 50
-""", encoding="utf-8")
+""" if delivery else ""), encoding="utf-8")
 
 
 class StandIn:
@@ -304,3 +304,37 @@ def test_the_service_keeps_its_jobs_in_a_persistent_store(city):
     assert set(rows) == {"briefs", "_recheck"} and rows["briefs"] > time.time()
     fire = latest_fire(load_schedule(city).jobs[0], load_schedule(city), at("2023-10-25T00:00"))
     assert fire == at("2023-10-19T06:00")
+
+
+def test_the_service_fires_at_the_cron_time_and_catches_up_once_after_a_restart(city):
+    """The real service (APScheduler, persistent store) on a travelling clock (time-machine)."""
+    import time_machine
+
+    from reportgen.schedule.history import History
+    from reportgen.schedule.service import start_service
+
+    write_schedule(city, districts="[密云区]", delivery=False)
+    history = History(city.parent.parent / "schedule.sqlite")
+    base = city.parent.parent
+    with time_machine.travel(at("2023-09-19T05:59:58"), tick=True):
+        scheduler = start_service(city, base)
+        try:
+            assert history.runs() == []                          # nothing due before 06:00
+            for _ in range(150):
+                if history.runs() and history.runs()[0].status != "running":
+                    break
+                time.sleep(0.2)
+        finally:
+            scheduler.shutdown(wait=True)
+    [run] = history.runs()
+    assert (run.fire_time, run.period, run.status, len(run.outputs)) == \
+        (at("2023-09-19T06:00").isoformat(), "2023-09", "done", 1)
+    # stopped until 25 October: the firing of 19 October was missed; on restart it is made once
+    with time_machine.travel(at("2023-10-25T10:00"), tick=True):
+        scheduler = start_service(city, base)
+        scheduler.shutdown(wait=True)
+        scheduler = start_service(city, base)                  # a second restart makes nothing more
+        scheduler.shutdown(wait=True)
+    runs = history.runs()
+    assert [(r.fire_time, r.period) for r in runs] == [(at("2023-10-19T06:00").isoformat(), "2023-10"),
+                                                        (at("2023-09-19T06:00").isoformat(), "2023-09")]

@@ -338,3 +338,20 @@ def test_the_service_fires_at_the_cron_time_and_catches_up_once_after_a_restart(
     runs = history.runs()
     assert [(r.fire_time, r.period) for r in runs] == [(at("2023-10-19T06:00").isoformat(), "2023-10"),
                                                         (at("2023-09-19T06:00").isoformat(), "2023-09")]
+
+
+def test_too_large_attachments_are_sent_as_links(city, smtp_server):
+    port, sink = smtp_server
+    write_schedule(city, port=port)
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("attach_limit_mb: 50", "attach_limit_mb: 0.0001\n"
+                                                       "      link_base: https://reports.example.gov.cn/"),
+                 encoding="utf-8")
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    run = r.run_due()[0]
+    assert run.status == "done"
+    [(rcpts, msg)] = sink.messages
+    assert list(msg.iter_attachments()) == []
+    body = msg.get_content()
+    assert "超过 0.0001 MB，改为链接" in body
+    assert f"  密云区：https://reports.example.gov.cn/{Path(run.outputs[14]['path']).as_posix()}" in body

@@ -24,14 +24,15 @@ from .periods import Period
 from .sources import RawSource, register_source
 
 COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
-           "handler_level", "handler", "topic", "count")
+           "handler_level", "handler", "topic", "tag", "count")
 REQUIRED = ("channel", "disposition", "category_l1", "count")   # and month or date
 DERIVED = ("kmonth",)   # 考核期 month key: the 19th 0:00 of the previous month to the 19th 0:00, named by its end
 FIELD_NAMES = {
     "month": "month（受理月份）", "date": "date（受理日期）", "channel": "channel（渠道）", "disposition": "disposition（办理方式）",
     "category_l1": "category_l1（一级分类）", "category_l2": "category_l2（二级分类）",
     "district": "district（区）", "street": "street（街乡镇）", "handler_level": "handler_level（承办层级）",
-    "handler": "handler（承办单位）", "topic": "topic（每月一题）", "count": "count（数量）",
+    "handler": "handler（承办单位）", "topic": "topic（每月一题）",
+    "tag": "tag（标记，如 重复来电或多人反映、涉访涉诉）", "count": "count（数量）",
 }
 MAX_REPORTED = 20
 

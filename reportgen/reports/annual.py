@@ -112,11 +112,18 @@ def _trend_text(ctx: BuildContext, facts: list[SeriesFacts]) -> Markup | None:
 
 @section("top_categories")
 def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    """二、群众反映前十类问题情况: per category its top sub-categories and their monthly trends."""
+    """二、群众反映前十类问题情况: per category its top sub-categories and their monthly trends.
+
+    Params: ``top_n``, ``sub_top_n``; ``sub_min_wan`` (list only sub-categories printed at or above this
+    many 万件, e.g. "1" for the work report's “1 万件以上的主要是…”); ``wording`` (the summary's template
+    key).  The summary template gets ``largest`` (the biggest sub-category and its share of the category)
+    and ``change`` is None when the category did not exist in the comparison period."""
     p = ctx.params(spec)
     store, cur, prev = ctx.store, ctx.period, ctx.compare
     W, P = ctx.wan_places, ctx.pct_places
     n, sub_n = int(p.get("top_n", 10)), int(p.get("sub_top_n", 5))
+    sub_min = Decimal(str(p["sub_min_wan"])) if p.get("sub_min_wan") is not None else None
+    summary_key = p.get("wording", "top_categories.summary")
     ctx.heading(level, spec.title)
     cats: list[Ranked] = ranked(store, cur, "category_l1", exclude=ctx.excluded())[:n]
     prev_all = split(store, prev, "category_l1")
@@ -128,14 +135,18 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         y_label="万件", legend=False, height_mm=70.0), n=n)
     for cat in cats:
         ctx.heading(level + 1, cat.name)
-        subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})[:sub_n]
+        all_subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})
+        subs = all_subs[:sub_n]
+        listed = [s for s in subs if sub_min is None or Amount(s.count, W).wan_value >= sub_min]
         v: dict[str, Any] = {
             "name": cat.name, "label": Markup.escape(cat.name),
-            "amount": Amount(cat.count, W), "change": Change(cat.count, prev_all.get(cat.name, 0), P),
-            "subs": [(s.name, Amount(s.count, W)) for s in subs],
+            "amount": Amount(cat.count, W),
+            "change": Change(cat.count, prev_all[cat.name], P) if prev_all.get(cat.name) else None,
+            "subs": [(s.name, Amount(s.count, W)) for s in listed],
+            "largest": (all_subs[0].name, Ratio(all_subs[0].count, cat.count, P)) if all_subs else None,
         }
         pid = f"{spec.id}.{cat.name}"
-        ctx.para(f"{pid}.summary", ctx.wording.render("top_categories.summary", **ctx.base_vars(), **v), v)
+        ctx.para(f"{pid}.summary", ctx.wording.render(summary_key, **ctx.base_vars(), **v), v)
         ctx.figure(f"{pid}.subs", "top_categories.subs", ChartSpec(
             family="bar", categories=tuple(s.name for s in subs),
             series=(Series("反映量", tuple(float(Amount(s.count, W).wan_value) for s in subs),

@@ -1,0 +1,1 @@
+"""Live HTML preview of a report while analysts write (reportgen preview)."""

@@ -1,0 +1,1 @@
+"""Scheduled rendering and delivery of reports (reportgen schedule)."""

@@ -1,0 +1,79 @@
+"""A heading and paragraphs written from the period's headline figures (the work report's 一 and the
+openings of its 二 and 三).
+
+``params.paragraphs``: wording keys, one paragraph each.  ``params.wan``: decimals of 万件 here
+(the work report prints its headline figures with two).  Every template gets:
+
+* ``total`` / ``total_change`` (against the comparison period, worded with ``change('环比')`` where the
+  edition says so); ``channels[name]`` and ``dispositions['dispatched'|'direct']`` as {amount, share, change};
+* ``top`` / ``top_compare``: the first ``params.top_n`` categories of the period and of the comparison period;
+* ``tags[name]``: parts of the dispatched requests marked in the ``tag`` column, with their share of them;
+* ``levels[name]``: dispatched requests by handler level, with share, and ``busiest``: the district (区级部门),
+  the street (街乡镇, as '区名街道名') or the unit (市级部门, 国有企业) that handled most.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config.models import SectionSpec
+from ..metrics import cross, ranked, split
+from ..numbers import Amount, Change, Ratio
+from .build import BuildContext, section
+
+
+def headline_figures(ctx: BuildContext, wan: int, top_n: int = 10) -> dict[str, Any]:
+    store, cur, prev = ctx.store, ctx.period, ctx.compare
+    P = ctx.pct_places
+    total, prev_total = store.total(cur), store.total(prev)
+    out: dict[str, Any] = {"total": Amount(total, wan),
+                           "total_change": Change(total, prev_total, P) if prev_total else None}
+    ch, prev_ch = split(store, cur, "channel"), split(store, prev, "channel")
+    out["channels"] = {c: {"amount": Amount(ch.get(c, 0), wan), "share": Ratio(ch.get(c, 0), total, P),
+                           "change": Change(ch.get(c, 0), prev_ch[c], P) if prev_ch.get(c) else None}
+                       for c in ctx.cfg.profile.channels}
+    disp, prev_disp = split(store, cur, "disposition"), split(store, prev, "disposition")
+    out["dispositions"] = {
+        key: {"name": name, "amount": Amount(disp.get(name, 0), wan), "share": Ratio(disp.get(name, 0), total, P),
+              "change": Change(disp.get(name, 0), prev_disp[name], P) if prev_disp.get(name) else None}
+        for key, name in ctx.cfg.profile.dispositions.items()}
+    excluded = ctx.excluded()
+    out["top"] = [c.name for c in ranked(store, cur, "category_l1", exclude=excluded)[:top_n]]
+    out["top_compare"] = [c.name for c in ranked(store, prev, "category_l1", exclude=excluded)[:top_n]]
+    d_name = ctx.cfg.profile.dispositions["dispatched"]
+    dispatched = disp.get(d_name, 0)
+    where = {"disposition": d_name}
+    out["tags"] = {r.name: {"amount": Amount(r.count, wan), "share": Ratio(r.count, dispatched, P)}
+                   for r in ranked(store, cur, "tag", where)}         # ranked() leaves out rows without a tag
+    out["levels"] = {}
+    for r in ranked(store, cur, "handler_level", where):
+        level, n = r.name, r.count
+        entry: dict[str, Any] = {"amount": Amount(n, wan), "share": Ratio(n, dispatched, P), "busiest": None}
+        lw = {**where, "handler_level": level}
+        units = ranked(store, cur, "handler", where=lw)
+        if units and units[0].name:
+            entry["busiest"] = units[0].name
+        else:
+            streets = cross(store, cur, "district", "street", lw)
+            best = max(((n2, d, s) for d, subs in streets.items() for s, n2 in subs.items() if d and s), default=None)
+            if best is not None:
+                entry["busiest"] = f"{best[1]}{best[2]}"
+            else:
+                by_district = ranked(store, cur, "district", where=lw)
+                entry["busiest"] = by_district[0].name if by_district else None
+        out["levels"][level] = entry
+    districts = ranked(store, cur, "district", where=where)
+    out["busiest_district"] = districts[0].name if districts else None
+    return out
+
+
+@section("summary")
+def summary(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
+    p = ctx.params(spec)
+    if spec.title:
+        ctx.heading(level, spec.title)
+    figures = headline_figures(ctx, int(p.get("wan", ctx.wan_places)), int(p.get("top_n", 10)))
+    for i, key in enumerate(p.get("paragraphs", []), start=1):
+        ctx.para(f"{spec.id}.{key.rsplit('.', 1)[-1]}", ctx.wording.render(key, **ctx.base_vars(), **figures), figures)
+    for child in spec.children:
+        ctx.build_section(child, level + 1)

@@ -1,0 +1,117 @@
+"""Sections of the 接诉即办 work report (工作年度报告): handling by district and by functional zone.
+
+* ``district_handling``: one sub-section a district — its requests, share of all districts', the part its
+  district departments handled, its busiest streets (with their counts: '1.9万件' from ten thousand up,
+  '6754件' below), its top categories, its busiest and quietest months; a chart of its streets and one of
+  its months.
+* ``zones``: one sub-section a functional zone (the districts' ``zone`` in profile.yaml, in their order):
+  its districts, requests, share, and the split into streets and district departments.
+
+Figures count the dispatched requests handled at the district level (``params.levels``, by default
+区级部门 and 街乡镇); shares are of all districts' requests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..charts import ChartSpec, Series
+from ..config.models import SectionSpec
+from ..metrics import cross, monthly, ranked
+from ..numbers import Amount, Ratio
+from ..provenance import Count, Source
+from .build import BuildContext, section
+
+
+class StreetCount(Amount):
+    """A count printed the work report's way: '1.9万件' (trailing .0 dropped) from ten thousand up, '6754件' below."""
+
+    @property
+    def text(self) -> str:
+        return self.wan_trim if self.count >= 10000 else self.jian
+
+
+def _where(ctx: BuildContext, p: dict) -> dict[str, Any]:
+    return {"disposition": ctx.cfg.profile.dispositions["dispatched"],
+            "handler_level": list(p.get("levels", ["区级部门", "街乡镇"]))}
+
+
+def _district_totals(ctx: BuildContext, p: dict) -> tuple[dict[str, dict[str, int]], Count]:
+    by = cross(ctx.store, ctx.period, "district", "handler_level", _where(ctx, p))
+    total = Count(sum(sum(v.values()) for v in by.values()),
+                  Source("SUM(count)", tuple(_where(ctx, p).items()), ctx.period.key))
+    return by, total
+
+
+@section("district_handling")
+def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
+    p = ctx.params(spec)
+    W, P = ctx.wan_places, ctx.pct_places
+    dept_level, street_level = p.get("district_level", "区级部门"), p.get("street_level", "街乡镇")
+    n_streets, n_cats = int(p.get("top_streets", 3)), int(p.get("top_categories", 5))
+    ctx.heading(level, spec.title)
+    ctx.para(f"{spec.id}.intro", None)
+    by, total = _district_totals(ctx, p)
+    where = _where(ctx, p)
+    for d in ctx.cfg.profile.districts:
+        parts = by.get(d.name, {})
+        if not parts:
+            continue
+        ctx.heading(level + 1, d.name)
+        n = Count(sum(parts.values()), Source("SUM(count)", (*where.items(), ("district", d.name)), ctx.period.key))
+        dept = parts.get(dept_level, 0)
+        sw = {**where, "district": d.name, "handler_level": street_level}
+        streets = ranked(ctx.store, ctx.period, "street", where=sw)
+        cats = ranked(ctx.store, ctx.period, "category_l1", where={**where, "district": d.name}, exclude=ctx.excluded())
+        months = monthly(ctx.store, ctx.period, where={**where, "district": d.name})["全部"]
+        mi = list(range(len(months)))
+        peak = max(mi, key=lambda i: (months[i], -i))
+        low = min(mi, key=lambda i: (months[i], i))
+        month_no = [int(m[5:]) for m in ctx.period.months]
+        v = {
+            "name": d.name, "amount": Amount(n, W), "share": Ratio(n, total, P),
+            "dept": Amount(dept, W), "dept_share": Ratio(dept, n, P),
+            "streets": [(s.name, StreetCount(s.count, W)) for s in streets[:n_streets]],
+            "categories": [c.name for c in cats[:n_cats]],
+            "peak": {"month": month_no[peak], "amount": Amount(months[peak], W)},
+            "low": {"month": month_no[low], "amount": Amount(months[low], W)},
+        }
+        pid = f"{spec.id}.{d.name}"
+        ctx.para(f"{pid}.summary", ctx.wording.render("work.district.summary", **ctx.base_vars(), **v), v)
+        ctx.figure(f"{pid}.streets", "work.district.streets", ChartSpec(
+            family="bar", categories=tuple(s.name for s in streets),
+            series=(Series("办理量", tuple(float(s.count) for s in streets)),),
+            y_label="件", legend=False, value_labels=False, height_mm=60.0), name=d.name)
+        ctx.para(f"{pid}.months", ctx.wording.render("work.district.months", **ctx.base_vars(), **v), v)
+        series = monthly(ctx.store, ctx.period, "category_l1", where={**where, "district": d.name},
+                         names=v["categories"])
+        ctx.figure(f"{pid}.monthly", "work.district.monthly", ChartSpec(
+            family="line", categories=tuple(f"{m}月" for m in month_no),
+            series=(Series("承办量", tuple(float(x) for x in months)),
+                    *(Series(k, tuple(float(x) for x in vals)) for k, vals in series.items())),
+            y_label="件", value_labels=False, height_mm=62.0), name=d.name)
+
+
+@section("zones")
+def zones(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
+    p = ctx.params(spec)
+    W, P = ctx.wan_places, ctx.pct_places
+    dept_level, street_level = p.get("district_level", "区级部门"), p.get("street_level", "街乡镇")
+    ctx.heading(level, spec.title)
+    by, total = _district_totals(ctx, p)
+    order: list[str] = []
+    members: dict[str, list[str]] = {}
+    for d in ctx.cfg.profile.districts:
+        if d.zone:
+            if d.zone not in members:
+                order.append(d.zone)
+            members.setdefault(d.zone, []).append(d.name)
+    for zone in order:
+        ctx.heading(level + 1, f"{zone}办理情况。")
+        names = members[zone]
+        n = Count(sum(sum(by.get(x, {}).values()) for x in names), Source("SUM(count)", (("district", names),), ctx.period.key))
+        streets = Count(sum(by.get(x, {}).get(street_level, 0) for x in names), Source("SUM(count)", (("district", names),), ctx.period.key))
+        dept = Count(sum(by.get(x, {}).get(dept_level, 0) for x in names), Source("SUM(count)", (("district", names),), ctx.period.key))
+        v = {"zone": zone, "districts": names, "amount": Amount(n, W), "share": Ratio(n, total, P),
+             "streets": Amount(streets, W), "dept": Amount(dept, W)}
+        ctx.para(f"{spec.id}.{zone}", ctx.wording.render("work.zone", **ctx.base_vars(), **v), v)

@@ -120,6 +120,11 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
         files = [(cfg.resolve(s.path), s.format, s.sheet) for s in _sources(cfg, "records")]
         end = parse_period(cfg.period_file.period).end
         store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}")
+        if cfg.period_file.sources.get("rankings"):
+            from .reports.rankings import load_rankings
+
+            data = {"rankings": load_rankings([cfg.resolve(s.path) for s in cfg.period_file.sources["rankings"]],
+                                              cfg.period_file.period)}
     else:
         data = load_brief_data(cfg)
     t["load"] = time.perf_counter() - t0

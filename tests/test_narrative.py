@@ -75,3 +75,20 @@ def test_typeset_keeps_numbers_with_units_and_lets_quotes_break():
     # tags, attributes and character references are left alone
     assert str(typeset('<span class="fn" data-n="12分">&#34;5分</span>')) == \
         '<span class="fn" data-n="12分">&#34;<span class="nw">5分</span></span>'
+
+
+def test_per_district_places_are_written_the_way_the_work_report_writes_ties():
+    from decimal import Decimal as D
+
+    from reportgen.reports.rankings import RankedUnit, dense_places, places_text
+
+    def units(*pairs):
+        return [RankedUnit("街乡镇", "X区", name, D(score), None, None) for name, score in pairs]
+
+    # 朝阳区 2020: one first place, two sharing the second, then the third (places, not competition ranks)
+    chaoyang = units(("小红门地区", "99.1"), ("小关街道", "98.7"), ("孙河地区", "98.7"), ("麦子店街道", "98.2"), ("x", "97"))
+    assert places_text(dense_places(chaoyang, 3)) == "第一名小红门地区 并列第二名小关街道、孙河地区 第三名麦子店街道"
+    pinggu = units(("滨河街道", "99"), ("马昌营镇", "99"), ("熊儿寨乡", "98"), ("南独乐河镇", "97"))
+    assert places_text(dense_places(pinggu, 3)) == "并列第一名滨河街道、马昌营镇 第二名熊儿寨乡 第三名南独乐河镇"
+    plain = units(("前门街道", "99"), ("景山街道", "98"), ("建国门街道", "97"), ("x", "96"))
+    assert places_text(dense_places(plain, 3)) == "前门街道、景山街道、建国门街道"

@@ -137,7 +137,7 @@ class PeriodFile(Strict):
     issuer: str
     date: str | None = Field(default=None, description="封面日期，如 “2024 年 3 月”；不写则封面不印日期")
     document_date: dt.date = Field(description="PDF 元数据中的日期（固定，保证重复生成逐字节一致）")
-    sources: dict[Literal["records", "assessment"], list[SourceSpec]]
+    sources: dict[Literal["records", "assessment", "rankings"], list[SourceSpec]]
     district_folder: str | None = Field(
         default=None, description="按区的文件夹（相对于期间文件，{district} 处代入区名）：brief.yaml（该区的 commentary / wording）、case.md 与照片")
     precision: dict[str, int] = {}

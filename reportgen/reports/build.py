@@ -145,7 +145,7 @@ class BuildContext:
 
 
 def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Document:
-    from . import annual, brief, case, features, handling, summary, work  # noqa: F401  (register the section types)
+    from . import annual, brief, case, features, handling, rankings, summary, work  # noqa: F401  (register the section types)
 
     pf, kind = cfg.period_file, cfg.kind
     period = parse_period(pf.period)

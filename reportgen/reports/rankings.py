@@ -1,0 +1,168 @@
+"""考核排名 of a year: districts, streets, city bodies and state enterprises, from the year's ranking table.
+
+The table (``sources.rankings`` of the period file; CSV, Parquet or XLSX) has one row per assessed unit:
+``period`` ('2020'), ``level`` (区 | 街乡镇 | 市属机构 | 国有企业), ``district`` (区 and 街乡镇 rows),
+``unit``, ``score`` (the year's composite, e.g. '98.76'), ``months`` (months with scores, for 市属机构 and
+国有企业), ``requests`` (诉求量, where units are ranked by volume).  Ranks are computed, never read:
+competition ranks (1, 1, 3) for the city-wide lists; the per-district lists count places the way the
+published report does (并列第一名…、第二名…: dense places).
+
+Section type ``rankings`` — ``params.lists``: a list of
+  {kind: top, level: 区|街乡镇|…, by: score|requests, n: 3, caption: …}          → a ranked list
+  {kind: per_district, level: 街乡镇, n: 3, caption: …}                          → each district's first places
+  {kind: months_split, level: 市属机构, threshold: 7, wording: key}             → a sentence (counts by months)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import duckdb
+
+from ..assessment import competition_ranks
+from ..config.load import display_path
+from ..config.models import SectionSpec
+from ..errors import ConfigError, DataError
+from ..provenance import Source, note
+from ..sources import register_source
+from .build import BuildContext, section
+from .document import Cell, Table
+
+LEVELS = ("区", "街乡镇", "市属机构", "国有企业")
+FIELDS = {"period": "period（年度）", "level": "level（层级）", "district": "district（区）", "unit": "unit（单位）",
+          "score": "score（综合成绩）", "months": "months（有考评成绩的月数）", "requests": "requests（诉求量）"}
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    level: str
+    district: str | None
+    unit: str
+    score: Decimal | None
+    months: int | None
+    requests: int | None
+
+    @property
+    def full_name(self) -> str:
+        """'门头沟区大台街道' for a street, the unit's name otherwise."""
+        return f"{self.district or ''}{self.unit}" if self.level == "街乡镇" else self.unit
+
+
+def load_rankings(paths: list[Path], period: str) -> list[RankedUnit]:
+    con = duckdb.connect()
+    problems: list[str] = []
+    out: list[RankedUnit] = []
+    for i, path in enumerate(paths):
+        src = register_source(con, f"rank_{i}", path)
+        missing = [FIELDS[c] for c in ("period", "level", "unit") if c not in src.columns]
+        if missing:
+            problems.append(f"数据错误：{src.where(None)}，缺少必需的列：{'、'.join(missing)}。")
+            continue
+        cols = [c for c in FIELDS if c in src.columns]
+        rows = con.execute(f"SELECT _row, {', '.join(f'CAST({c} AS VARCHAR)' for c in cols)} FROM rank_{i} ORDER BY _row").fetchall()
+        for rec in rows:
+            r = dict(zip(["_row", *cols], rec))
+            where = src.where(r["_row"])
+            if (r.get("period") or "").strip() != period:
+                continue
+            level = (r.get("level") or "").strip()
+            if level not in LEVELS:
+                problems.append(f"数据错误：{where}，字段 {FIELDS['level']}的值 “{level}” 不在允许的取值中。应为：{'、'.join(LEVELS)}。")
+                continue
+
+            def number(col: str, kind):
+                text = (r.get(col) or "").strip()
+                if not text:
+                    return None
+                try:
+                    value = Decimal(text)
+                    if kind is int:
+                        if value != value.to_integral_value() or value < 0:
+                            raise InvalidOperation
+                        return int(value)
+                    return value
+                except InvalidOperation:
+                    problems.append(f"数据错误：{where}，字段 {FIELDS[col]}的值 “{text}” 不是{'非负整数' if kind is int else '数字'}。")
+                    return None
+
+            out.append(RankedUnit(level, (r.get("district") or None), (r.get("unit") or "").strip(),
+                                  number("score", Decimal), number("months", int), number("requests", int)))
+    con.close()
+    if problems:
+        raise DataError(problems[0], problems[:20])
+    return out
+
+
+def _ranked(units: list[RankedUnit], by: str) -> list[tuple[int, RankedUnit]]:
+    values = {i: getattr(u, by) for i, u in enumerate(units) if getattr(u, by) is not None}
+    ranks = competition_ranks(values)
+    order = sorted(values, key=lambda i: (ranks[i], -(units[i].requests or 0), i))
+    return [(ranks[i], units[i]) for i in order]
+
+
+def dense_places(units: list[RankedUnit], n: int) -> list[tuple[int, list[RankedUnit]]]:
+    """The first ``n`` places by score, ties sharing a place and the next place not skipped."""
+    levels: dict[Decimal, list[RankedUnit]] = defaultdict(list)
+    for u in units:
+        if u.score is not None:
+            levels[u.score].append(u)
+    return [(i, levels[s]) for i, s in enumerate(sorted(levels, reverse=True)[:n], start=1)]
+
+
+PLACE = "一二三四五六七八九十"
+
+
+def places_text(places: list[tuple[int, list[RankedUnit]]]) -> str:
+    """'A、B、C' when no place is shared; else '第一名A 并列第二名B、C 第三名D' (the report's wording)."""
+    if all(len(us) == 1 for _, us in places):
+        return "、".join(us[0].unit for _, us in places)
+    return " ".join(f"{'并列' if len(us) > 1 else ''}第{PLACE[i - 1]}名{'、'.join(u.unit for u in us)}" for i, us in places)
+
+
+@section("rankings")
+def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
+    p = ctx.params(spec)
+    data = ctx.data
+    if not isinstance(data, dict) or "rankings" not in data:
+        raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.period_path)} 需要 sources.rankings（考核排名表），"
+                          f"章节 {spec.id} 才能生成。")
+    units: list[RankedUnit] = data["rankings"]
+    if spec.title:
+        ctx.heading(level, spec.title)
+    for j, item in enumerate(p.get("lists", [])):
+        lv = item.get("level")
+        pool = [u for u in units if u.level == lv]
+        caption = str(ctx.wording.env.from_string(item.get("caption", "")).render(**ctx.base_vars()))
+        kind = item.get("kind", "top")
+        if kind == "top":
+            by, n = item.get("by", "score"), int(item.get("n", 3))
+            rows = [r for r in _ranked(pool, by) if r[0] <= n]
+            for rank, u in rows:
+                note(str(rank), str(rank), "名", Source(f"rank by {by}", (("level", lv),), ctx.period.key))
+            ctx.add(Table(f"{spec.id}.{j}", [Cell("名次"), Cell("单位" if lv != "区" else "区")],
+                          [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
+                          cls="ranking", caption=caption))
+        elif kind == "per_district":
+            n = int(item.get("n", 3))
+            rows = []
+            for i, d in enumerate([d.name for d in ctx.cfg.profile.districts], start=1):
+                places = dense_places([u for u in pool if u.district == d], n)
+                if places:
+                    rows.append([Cell(str(i), cls="serial"), Cell(d, cls="name"), Cell(places_text(places), cls="text")])
+            ctx.add(Table(f"{spec.id}.{j}", [Cell("序号"), Cell("区"), Cell("考评排名前三的街道（乡镇）")], [rows],
+                          cls="ranking per-district", caption=caption))
+        elif kind == "months_split":
+            threshold = int(item.get("threshold", 7))
+            scored = [u for u in pool if u.months]
+            v = {"level": lv, "count": len(scored), "threshold": threshold,
+                 "more": sum(1 for u in scored if u.months >= threshold),
+                 "fewer": sum(1 for u in scored if u.months < threshold)}
+            note(str(len(scored)), str(len(scored)), "个", Source("count", (("level", lv),), ctx.period.key))
+            ctx.para(f"{spec.id}.{j}", ctx.wording.render(item.get("wording", "work.rankings.months"),
+                                                          **ctx.base_vars(), **v), v)
+        else:
+            raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的列表种类 “{kind}” 未知。"
+                              "可用：top、per_district、months_split。")

@@ -74,6 +74,15 @@ def page(preview):
         browser.close()
 
 
+def settle(page) -> None:
+    """Wait until the server has nothing pending and the page shows its newest build and layout."""
+    page.wait_for_function("""async () => {
+        const c = await (await fetch('/content', {cache: 'no-store'})).json();
+        return !c.busy && String(c.version) === document.body.dataset.version
+            && String(c.pdf_version) === document.body.dataset.pdfVersion;
+    }""", timeout=60_000, polling=250)
+
+
 def _text(page) -> str:
     return page.evaluate("document.getElementById('report').innerText")
 
@@ -101,6 +110,7 @@ def test_annual_preview_shows_a4_pages_with_the_pdfs_numbers(page, preview):
 
 
 def test_a_saved_commentary_appears_without_reloading(page, preview):
+    settle(page)
     page.evaluate("window.__marker = 42")
     f = preview["period_file"]
     text = f.read_text(encoding="utf-8")
@@ -111,6 +121,7 @@ def test_a_saved_commentary_appears_without_reloading(page, preview):
 
 
 def test_editing_a_paragraph_in_the_page_writes_the_period_file(page, preview):
+    settle(page)
     para = page.locator('.para[data-id="overview.reception"]')
     para.hover()
     para.locator(".edit").click()
@@ -126,6 +137,7 @@ def test_editing_a_paragraph_in_the_page_writes_the_period_file(page, preview):
 
 
 def test_an_overridden_paragraph_can_be_reset_to_the_generated_text(page, preview):
+    settle(page)
     para = page.locator('.para[data-id="overview.reception"]')
     para.hover()
     para.locator(".edit").click()
@@ -137,6 +149,7 @@ def test_an_overridden_paragraph_can_be_reset_to_the_generated_text(page, previe
 
 
 def test_adding_a_paragraph_after_a_generated_one(page, preview):
+    settle(page)
     added = "分析人员在生成段落之后补充的一段。"
     para = page.locator('.para[data-id="districts.extremes"]')
     para.scroll_into_view_if_needed()

@@ -78,7 +78,7 @@ def create_app(session: Session) -> Starlette:
         return JSONResponse({
             "version": s.version, "pdf_version": s.pdf_version, "error": s.error, "css": css, "body": body,
             "body_class": cls, "layout": session.layout, "build_seconds": round(s.build_seconds, 3),
-            "pdf_seconds": round(s.pdf_seconds, 3), "has_pdf": session.pdf_path.exists(),
+            "pdf_seconds": round(s.pdf_seconds, 3), "has_pdf": session.pdf_path.exists(), "busy": session.busy,
         }, headers={"Cache-Control": "no-store"})
 
     async def events(request: Request) -> StreamingResponse:

@@ -56,6 +56,7 @@ class Session:
         self._stop = threading.Event()
         self._lock = threading.Lock()   # one build at a time (DuckDB connection, caches)
         self.changed = threading.Condition()
+        self.layout_running = False
         self.threads: list[threading.Thread] = []
 
     # --- names and paths ----------------------------------------------------------------------
@@ -113,6 +114,7 @@ class Session:
             return
         t0 = time.perf_counter()
         layout: dict = {}
+        self.layout_running = True
         try:
             render_to_pdf(built, self.pdf_path, layout=layout)
         except ReportError as exc:
@@ -123,6 +125,8 @@ class Session:
         else:
             if built is self.built:
                 self.layout = layout
+        finally:
+            self.layout_running = False
         self.state.pdf_seconds = time.perf_counter() - t0
         self.state.pdf_version += 1
         self._notify()
@@ -130,6 +134,11 @@ class Session:
     def _notify(self) -> None:
         with self.changed:
             self.changed.notify_all()
+
+    @property
+    def busy(self) -> bool:
+        """A rebuild or a layout is pending or running (the page will change again soon)."""
+        return self._dirty.is_set() or self._pdf_dirty.is_set() or self.layout_running or self._lock.locked()
 
     def request_rebuild(self) -> None:
         self._dirty.set()

@@ -47,6 +47,13 @@ class Period:
         return f"{s.year}年{s.month}月{s.day}日0时至{last.year}年{last.month}月{last.day}日24时"
 
     @property
+    def range_text_short(self) -> str:
+        """As ``range_text`` without the end's year when it is the start's: '2020年1月1日0时至12月31日24时'."""
+        full, year = self.range_text, f"{self.start.year}年"
+        head, _, tail = full.partition("至")
+        return f"{head}至{tail.removeprefix(year)}"
+
+    @property
     def months(self) -> list[str]:
         """Months 'YYYY-MM' covered: calendar months, or the 考核期 named by their end month."""
         if self.kind in ("assessment", "assessment_year"):

@@ -60,6 +60,14 @@ class District(Strict):
     street_kinds: list[Literal["街道", "镇", "乡"]] = Field(default=["街道"], description="下辖街乡镇的种类")
 
 
+class Area(Strict):
+    """A unit that handles requests like a district without being one of them (北京: 经济技术开发区): counted in
+    its functional zone and in the districts' total, but given no paragraph or row of its own."""
+
+    name: str
+    zone: str | None = None
+
+
 class Profile(Strict):
     """What is true of a city: ``config/<city>/profile.yaml``."""
 
@@ -69,6 +77,7 @@ class Profile(Strict):
     dispositions: dict[Literal["dispatched", "direct"], str]
     taxonomy: str = "taxonomy.yaml"
     districts: list[District] = []
+    areas: list[Area] = Field(default=[], description="与区并列承办、但不单列的功能区（如 经济技术开发区），计入所属功能区")
     population_note: str = Field(default="第七次全国人口普查公布的各区人口数",
                                  description="万人诉求比所用人口的出处（简报原文：第七次全国人口普查公布的北京市2020年度各区人口数）")
 

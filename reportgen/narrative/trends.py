@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..numbers import Amount
+from ..numbers import Amount, Ratio
 
 NOTABLE = ("rising", "two_peaks", "peak_then_flat", "peak_then_fall", "concentrated")
 
@@ -65,6 +65,10 @@ class SeriesFacts:
     @property
     def total(self) -> Amount:
         return Amount(sum(self.values), self.places)
+
+    def share(self, month: int, places: int = 2) -> Ratio:
+        """A month's share of the series' year: ``s['房产中介'].share(11).pct`` → '25.00%'."""
+        return Ratio(self.values[month - self.first_month], sum(self.values), places)
 
 
 @dataclass

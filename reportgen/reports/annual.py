@@ -124,7 +124,10 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     n, sub_n = int(p.get("top_n", 10)), int(p.get("sub_top_n", 5))
     sub_min = Decimal(str(p["sub_min_wan"])) if p.get("sub_min_wan") is not None else None
     summary_key = p.get("wording", "top_categories.summary")
-    ctx.heading(level, spec.title)
+    details = p.get("details", {})
+    if spec.title:                      # without a title the categories are the parent's sub-sections (2020: （一）疫情防控)
+        ctx.heading(level, spec.title)
+        level += 1
     cats: list[Ranked] = ranked(store, cur, "category_l1", exclude=ctx.excluded())[:n]
     prev_all = split(store, prev, "category_l1")
     ctx.para(f"{spec.id}.intro", None)
@@ -134,7 +137,7 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                        labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
         y_label="万件", legend=False, height_mm=70.0), n=n)
     for cat in cats:
-        ctx.heading(level + 1, cat.name)
+        ctx.heading(level, cat.name)
         all_subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})
         subs = all_subs[:sub_n]
         listed = [s for s in subs if sub_min is None or Amount(s.count, W).wan_value >= sub_min]
@@ -144,6 +147,7 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             "change": Change(cat.count, prev_all[cat.name], P) if prev_all.get(cat.name) else None,
             "subs": [(s.name, Amount(s.count, W)) for s in listed],
             "largest": (all_subs[0].name, Ratio(all_subs[0].count, cat.count, P)) if all_subs else None,
+            "detail": details.get(cat.name),
         }
         pid = f"{spec.id}.{cat.name}"
         ctx.para(f"{pid}.summary", ctx.wording.render(summary_key, **ctx.base_vars(), **v), v)
@@ -154,7 +158,8 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             y_label="万件", legend=False, height_mm=50.0), name=cat.name)
         series = monthly(store, cur, "category_l2", where={"category_l1": cat.name}, names=[s.name for s in subs])
         facts = [SeriesFacts(name, tuple(vals), places=W) for name, vals in series.items()]
-        ctx.para(f"{pid}.trend", _trend_text(ctx, facts), {"s": {f.name: f for f in facts}, **v})
+        whole = SeriesFacts(cat.name, tuple(monthly(store, cur, where={"category_l1": cat.name})["全部"]), places=W)
+        ctx.para(f"{pid}.trend", _trend_text(ctx, facts), {"s": {f.name: f for f in facts}, "all": whole, **v})
         ctx.figure(f"{pid}.monthly", "top_categories.monthly", ChartSpec(
             family="line", categories=_months_axis(ctx),
             series=tuple(Series(f.name, tuple(float(Amount(x, W).wan_value) for x in f.values)) for f in facts),

@@ -10,7 +10,9 @@ published report does (并列第一名…、第二名…: dense places).
 Section type ``rankings`` — ``params.lists``: a list of
   {kind: top, level: 区|街乡镇|…, by: score|requests, n: 3, caption: …}          → a ranked list
   {kind: per_district, level: 街乡镇, n: 3, caption: …}                          → each district's first places
-  {kind: months_split, level: 市属机构, threshold: 7, wording: key}             → a sentence (counts by months)
+  {kind: months_split, level: 市属机构, threshold: 7, wording: key,
+   caption_more: …, caption_fewer: …}                                          → a sentence (counts by months)
+                                                                                 and each group's ranked list
 """
 
 from __future__ import annotations
@@ -163,6 +165,18 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             note(str(len(scored)), str(len(scored)), "个", Source("count", (("level", lv),), ctx.period.key))
             ctx.para(f"{spec.id}.{j}", ctx.wording.render(item.get("wording", "work.rankings.months"),
                                                           **ctx.base_vars(), **v), v)
+            groups = (("more", [u for u in scored if u.months >= threshold]),
+                      ("fewer", [u for u in scored if u.months < threshold]))
+            for key, members in groups:
+                if not members or not item.get(f"caption_{key}"):
+                    continue
+                cap = str(ctx.wording.env.from_string(item[f"caption_{key}"]).render(**ctx.base_vars(), **v))
+                rows = _ranked(members, "score")
+                for rank, _u in rows:
+                    note(str(rank), str(rank), "名", Source("rank by score", (("level", lv), ("months", key)), ctx.period.key))
+                ctx.add(Table(f"{spec.id}.{j}.{key}", [Cell("名次"), Cell("单位")],
+                              [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
+                              cls="ranking", caption=cap))
         else:
             raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的列表种类 “{kind}” 未知。"
                               "可用：top、per_district、months_split。")

@@ -8,6 +8,7 @@ openings of its 二 and 三).
   edition says so); ``channels[name]`` and ``dispositions['dispatched'|'direct']`` as {amount, share, change};
 * ``top`` / ``top_compare``: the first ``params.top_n`` categories of the period and of the comparison period;
 * ``tags[name]``: parts of the dispatched requests marked in the ``tag`` column, with their share of them;
+  ``tagged`` (all marked ones) and ``untagged`` (the rest: the work report's 直接办理 requests that are assessed);
 * ``levels[name]``: dispatched requests by handler level, with share, and ``busiest``: the district (区级部门),
   the street (街乡镇, as '区名街道名') or the unit (市级部门, 国有企业) that handled most.
 """
@@ -43,8 +44,11 @@ def headline_figures(ctx: BuildContext, wan: int, top_n: int = 10) -> dict[str, 
     d_name = ctx.cfg.profile.dispositions["dispatched"]
     dispatched = disp.get(d_name, 0)
     where = {"disposition": d_name}
-    out["tags"] = {r.name: {"amount": Amount(r.count, wan), "share": Ratio(r.count, dispatched, P)}
-                   for r in ranked(store, cur, "tag", where)}         # ranked() leaves out rows without a tag
+    tag_rows = ranked(store, cur, "tag", where)           # ranked() leaves out rows without a tag
+    out["tags"] = {r.name: {"amount": Amount(r.count, wan), "share": Ratio(r.count, dispatched, P)} for r in tag_rows}
+    tagged = sum(r.count for r in tag_rows)
+    out["tagged"] = Amount(tagged, wan)
+    out["untagged"] = Amount(dispatched - tagged, wan)
     out["levels"] = {}
     for r in ranked(store, cur, "handler_level", where):
         level, n = r.name, r.count

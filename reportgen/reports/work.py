@@ -1,11 +1,12 @@
 """Sections of the 接诉即办 work report (工作年度报告): handling by district and by functional zone.
 
-* ``district_handling``: one sub-section a district — its requests, share of all districts', the part its
+* ``district_handling`` (``params.chart_streets``: at most this many streets in the chart): one sub-section a district — its requests, share of all districts', the part its
   district departments handled, its busiest streets (with their counts: '1.9万件' from ten thousand up,
   '6754件' below), its top categories, its busiest and quietest months; a chart of its streets and one of
   its months.
-* ``zones``: one sub-section a functional zone (the districts' ``zone`` in profile.yaml, in their order):
-  its districts, requests, share, and the split into streets and district departments.
+* ``zones``: one sub-section a functional zone (the districts' ``zone`` in profile.yaml, in their order, then
+  the ``areas``' such as 经济技术开发区): its members, requests, share, and the split into streets and district
+  departments.  ``params.order``: the zones' order where it is not the districts'.
 
 Figures count the dispatched requests handled at the district level (``params.levels``, by default
 区级部门 and 街乡镇); shares are of all districts' requests.
@@ -78,18 +79,21 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         }
         pid = f"{spec.id}.{d.name}"
         ctx.para(f"{pid}.summary", ctx.wording.render("work.district.summary", **ctx.base_vars(), **v), v)
+        shown = streets[:int(p["chart_streets"])] if p.get("chart_streets") else streets
         ctx.figure(f"{pid}.streets", "work.district.streets", ChartSpec(
-            family="bar", categories=tuple(s.name for s in streets),
-            series=(Series("办理量", tuple(float(s.count) for s in streets)),),
-            y_label="件", legend=False, value_labels=False, height_mm=60.0), name=d.name)
+            family="bar", categories=tuple(s.name for s in shown),
+            series=(Series("办理量", tuple(float(s.count) for s in shown)),),
+            y_label="件", legend=False, value_labels=False, height_mm=55.0), name=d.name,
+            shown=len(shown), total=len(streets))
         ctx.para(f"{pid}.months", ctx.wording.render("work.district.months", **ctx.base_vars(), **v), v)
         series = monthly(ctx.store, ctx.period, "category_l1", where={**where, "district": d.name},
                          names=v["categories"])
+        # the district's months as bars (left axis), its top categories as lines on the right axis
         ctx.figure(f"{pid}.monthly", "work.district.monthly", ChartSpec(
-            family="line", categories=tuple(f"{m}月" for m in month_no),
-            series=(Series("承办量", tuple(float(x) for x in months)),
-                    *(Series(k, tuple(float(x) for x in vals)) for k, vals in series.items())),
-            y_label="件", value_labels=False, height_mm=62.0), name=d.name)
+            family="dual", categories=tuple(f"{m}月" for m in month_no),
+            series=(Series("承办量", tuple(float(x) for x in months), kind="bar"),
+                    *(Series(k, tuple(float(x) for x in vals), axis="right", kind="line") for k, vals in series.items())),
+            y_label="件", y2_label="件", value_labels=False, height_mm=62.0), name=d.name)
 
 
 @section("zones")
@@ -101,13 +105,15 @@ def zones(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     by, total = _district_totals(ctx, p)
     order: list[str] = []
     members: dict[str, list[str]] = {}
-    for d in ctx.cfg.profile.districts:
+    for d in [*ctx.cfg.profile.districts, *ctx.cfg.profile.areas]:
         if d.zone:
             if d.zone not in members:
                 order.append(d.zone)
             members.setdefault(d.zone, []).append(d.name)
+    wanted = [z for z in p.get("order", []) if z in members]
+    order = wanted + [z for z in order if z not in wanted]
     for zone in order:
-        ctx.heading(level + 1, f"{zone}办理情况。")
+        ctx.heading(level + 1, f"{zone}办理情况")
         names = members[zone]
         n = Count(sum(sum(by.get(x, {}).values()) for x in names), Source("SUM(count)", (("district", names),), ctx.period.key))
         streets = Count(sum(by.get(x, {}).get(street_level, 0) for x in names), Source("SUM(count)", (("district", names),), ctx.period.key))

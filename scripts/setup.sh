@@ -51,4 +51,9 @@ if [ ! -f data/generated/assessment/units-2023-09K.parquet ] \
    || [ data/assessment/generate_assessment.py -nt data/generated/assessment/units-2023-09K.parquet ]; then
   .venv/bin/python data/assessment/generate_assessment.py
 fi
+# The 2020 接诉即办 work report's records (2020, 2019) and ranking table.
+if [ ! -f data/generated/records-2020.parquet ] || [ data/work/generate_work_2020.py -nt data/generated/records-2020.parquet ] \
+   || [ -n "$(find data/targets/work-2020.yaml config/beijing -newer data/generated/records-2020.parquet -name '*.yaml' 2>/dev/null)" ]; then
+  .venv/bin/python data/work/generate_work_2020.py --out data/generated
+fi
 echo "[setup] ok"

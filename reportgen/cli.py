@@ -58,10 +58,16 @@ def main() -> None:
               help="并行的进程数（年度报告：绘制图表；--all-districts：同时生成的区）。")
 @click.option("--district", help="按区的报告（简报）：区名，如 密云区。")
 @click.option("--all-districts", is_flag=True, help="按区的报告：城市配置中的全部区，各生成一份 PDF。")
+@click.option("--quiet", is_flag=True, help="不显示进度（汇总大量工单时的进度条）。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
-           strict: bool, workers: int, district: str | None, all_districts: bool, debug: bool = False) -> None:
+           strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
+           debug: bool = False) -> None:
     """生成报告 PDF。"""
+    import os
+
+    if quiet:
+        os.environ["REPORTGEN_QUIET"] = "1"
     from .pipeline import build, render_to_pdf, standalone_html
     from .render import write_atomic
 
@@ -320,6 +326,19 @@ def schema(out: Path) -> None:
         target = out / f"{name}.schema.json"
         write_atomic(target, json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2).encode())
         click.echo(f"已写出 {target}")
+
+
+@main.command()
+@click.option("--dialect", default="duckdb", show_default=True,
+              help="引擎：duckdb、postgres、trino、spark、clickhouse（SQLGlot 支持的方言均可）。")
+@click.option("--table", default="tickets", show_default=True, help="工单表名。")
+@click.option("--columns", default="received,channel,disposition,category_l1,category_l2,district,street,"
+              "handler_level,handler,topic,tag", show_default=True, help="工单表中有的列（逗号分隔）。")
+def sql(dialect: str, table: str, columns: str) -> None:
+    """打印把工单汇总为受理记录的那一条 SQL（在集群引擎上执行，结果导出为 Parquet 后作为数据文件）。"""
+    from .tickets import aggregate_sql, for_dialect
+
+    click.echo(for_dialect(aggregate_sql(table, tuple(c.strip() for c in columns.split(",") if c.strip())), dialect))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from .config.load import PROJECT_ROOT, display_path
 from .errors import ConfigError, DataError, RenderError
 from .periods import parse_period
 from .render import render_html, render_pdf, write_atomic
+from .tickets import DatabaseTickets
 from .render.glyphs import missing_glyphs
 from .reports import Document, build_report
 from .reports.brief import BriefData
@@ -75,12 +76,14 @@ def _stamp(path: Path) -> tuple:
         return (None, None)
 
 
-def record_store(files: list[tuple[Path, str | None, str | None]], cfg: Config, as_of: str):
-    """The checked records of these files, reused while the files, the profile and the taxonomy are
-    unchanged (the preview rebuilds on every save; its group-bys then come from the store's memo)."""
+def record_store(files: list, cfg: Config, as_of: str):
+    """The checked records of these files (or databases), reused while the files, the profile and the taxonomy
+    are unchanged (the preview rebuilds on every save; its group-bys then come from the store's memo).  A
+    database source is read again only in a new process."""
     from .records import RecordStore
 
-    key = (tuple((str(p), fmt, sheet, *_stamp(p)) for p, fmt, sheet in files), cfg.profile.model_dump_json(),
+    key = (tuple(repr(f) if isinstance(f, DatabaseTickets) else (str(f[0]), f[1], f[2], *_stamp(f[0])) for f in files),
+           cfg.profile.model_dump_json(),
            cfg.taxonomy.model_dump_json(), as_of)
     store = _STORES.get(key)
     if store is None:
@@ -117,7 +120,8 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     cfg = load_config(kind, period, config_dir, period_path, district)
     store = data = None
     if cfg.kind.data == "records":
-        files = [(cfg.resolve(s.path), s.format, s.sheet) for s in _sources(cfg, "records")]
+        files = [DatabaseTickets(**s.database.model_dump()) if s.database else (cfg.resolve(s.path), s.format, s.sheet)
+                 for s in _sources(cfg, "records")]
         end = parse_period(cfg.period_file.period).end
         store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}")
         if cfg.period_file.sources.get("rankings"):

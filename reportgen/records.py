@@ -8,6 +8,7 @@ run in DuckDB; pandas only ever sees small result frames.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:      # pandas is imported where it is used (a brief never load
 from .errors import DataError
 from .periods import Period
 from .sources import RawSource, register_source
+from .tickets import DatabaseTickets, aggregate_sql, fetch_database_aggregate, is_ticket_source, run_with_progress
 
 COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
            "handler_level", "handler", "topic", "tag", "count")
@@ -60,6 +62,7 @@ class RecordStore:
         self.sources = sources
         self.applied_remaps = applied   # taxonomy changes applied to every record (the report's taxonomy)
         self._memo: dict[tuple, pd.DataFrame] = {}   # group-by results (a store is rebuilt when its files change)
+        self.fetched_rows: dict[str, int] = {}        # rows fetched from each database source (aggregates)
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -69,7 +72,19 @@ class RecordStore:
         changes effective by then are applied to all records, so that comparisons are like with like;
         a report of an earlier period keeps the taxonomy of its time."""
         con = con or duckdb.connect()
-        sources = [register_source(con, f"src_{i}", path, fmt, sheet) for i, (path, fmt, sheet) in enumerate(files)]
+        sources, fetched = [], {}
+        for i, spec in enumerate(files):
+            if isinstance(spec, DatabaseTickets):            # tickets in a database: aggregated there
+                name = f"src_{i}"
+                fetched[name] = fetch_database_aggregate(spec, con, name)
+                cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
+                sources.append(RawSource(name, None, spec.shown, "database", None, cols))
+                continue
+            path, fmt, sheet = spec
+            src = register_source(con, f"src_{i}", path, fmt, sheet)
+            if is_ticket_source(src.columns):                # one row per ticket: aggregated by DuckDB, once
+                src = _aggregated_tickets(con, src)
+            sources.append(src)
         problems: list[Problem] = []
         for src in sources:
             problems += _check_source(con, src, profile, taxonomy)
@@ -82,7 +97,9 @@ class RecordStore:
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
         applied = [r for r in taxonomy.remaps if as_of is None or r.effective < as_of]
         con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(applied)}")
-        return cls(con, sources, applied)
+        store = cls(con, sources, applied)
+        store.fetched_rows = fetched
+        return store
 
     # --- queries ----------------------------------------------------------------------------
     def group(self, period: Period, by: tuple[str, ...] = (), where: dict[str, object] | None = None) -> pd.DataFrame:
@@ -117,6 +134,35 @@ class RecordStore:
 
         filters = tuple((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in (where or {}).items())
         return Count(self.group(period, (), where)["count"].iloc[0], Source("SUM(count)", filters, period.key))
+
+
+def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSource:
+    """The ticket file's records: its one GROUP BY, kept in the cache (``.cache/tickets``) under the file's
+    path, size and time and the statement, so the next report of the same tickets (the other districts'
+    briefs, the preview, a re-run) reads ~10⁵ aggregate rows instead of millions of tickets."""
+    import hashlib
+
+    from .pipeline import cache_dir
+
+    sql = aggregate_sql(src.name, src.columns, row_column="_row")
+    st = src.path.stat()
+    key = hashlib.sha256(f"{src.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{src.fmt}|{sql}".encode()).hexdigest()[:24]
+    cached = cache_dir() / "tickets" / f"{key}.parquet"
+    name = f"{src.name}_agg"
+    if not cached.is_file():
+        try:
+            run_with_progress(con, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", f"汇总工单 {src.shown}")
+        except duckdb.Error as exc:
+            raise DataError(f"数据错误：文件 {src.shown} 的工单无法汇总（received 应为受理时间，如 2023-07-19 08:30:00）："
+                            f"{str(exc).splitlines()[0]}") from None
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        con.execute(f"COPY {name} TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
+        os.replace(tmp, cached)
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(str(cached))}')")
+    cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
+    return RawSource(name, src.path, src.shown, src.fmt, src.sheet, cols)
 
 
 def _month(d) -> str:

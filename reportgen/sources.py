@@ -19,7 +19,7 @@ from .errors import DataError
 @dataclass(frozen=True)
 class RawSource:
     name: str          # DuckDB view name
-    path: Path
+    path: Path | None  # None: a database
     shown: str         # path as printed in messages
     fmt: str
     sheet: str | None

@@ -120,11 +120,35 @@ class ReportKind(Strict):
 
 # --- period file --------------------------------------------------------------------------
 
+class DatabaseSpec(Strict):
+    """Raw tickets in a database; the GROUP BY runs there and only aggregates come back."""
+
+    url_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$",
+                         description="保存连接串的环境变量名（如 REPORTGEN_PG_URL）；连接串不写进 YAML")
+    table: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$",
+                              description="工单表（可带 schema：ops.tickets）")
+    query: str | None = Field(default=None, description="或一条 SELECT（其结果为工单）")
+    dialect: Literal["postgres"] = "postgres"
+
+    @model_validator(mode="after")
+    def _one(self) -> "DatabaseSpec":
+        if (self.table is None) == (self.query is None):
+            raise ValueError("database 需要 table 或 query 之一")
+        return self
+
+
 class SourceSpec(Strict):
-    path: str = Field(description="数据文件（CSV / Parquet / XLSX），相对于期间文件")
+    path: str | None = Field(default=None, description="数据文件（CSV / Parquet / XLSX），相对于期间文件")
+    database: DatabaseSpec | None = Field(default=None, description="或数据库中的工单（每行一张工单）")
     format: Literal["csv", "parquet", "xlsx"] | None = None
     sheet: str | None = None
     encoding: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "SourceSpec":
+        if (self.path is None) == (self.database is None):
+            raise ValueError("数据来源需要 path（文件）或 database（数据库）之一")
+        return self
 
 
 class CommentaryEntry(Strict):

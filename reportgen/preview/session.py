@@ -80,6 +80,8 @@ class Session:
         if cfg is not None:
             for specs in cfg.period_file.sources.values():
                 for s in specs:
+                    if s.path is None:          # a database: nothing on disk to watch
+                        continue
                     p = cfg.resolve(s.path)
                     paths.add(p if p.is_dir() else p.parent)
         return sorted(p for p in paths if p.exists())

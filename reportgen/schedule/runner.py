@@ -100,6 +100,8 @@ def missing_inputs(job: Job, period: str, profile_dir: Path, district: str | Non
     missing = []
     for key, specs in cfg.period_file.sources.items():
         for s in specs:
+            if s.path is None:              # a database is read when the report is rendered
+                continue
             path = cfg.resolve(s.path)
             if key == "assessment":
                 missing += [str(f) for f in period_files(path, parse_period(cfg.period_file.period).key) if not f.exists()]
@@ -164,6 +166,7 @@ class Runner:
                  renderer: Renderer | None = None, mailer=None, owner: str | None = None,
                  base_dir: Path | None = None) -> None:
         self.sched = sched
+        os.environ["REPORTGEN_QUIET"] = "1"            # no progress bars in the scheduler's logs
         self.profile_dir = profile_dir.resolve()
         self.clock = clock or Clock(sched.tz)
         self.render = renderer or render_districts
@@ -234,6 +237,8 @@ class Runner:
                                 error=f"截至 {deadline:%Y-%m-%d %H:%M} 数据仍未到齐：" + "、".join(missing))
         data_paths = self._data_paths(job, period, districts)
         fp = fingerprint(self.profile_dir, data_paths)
+        if self._reads_database(job, period, districts):     # a database may change unseen: always render
+            force = True
         paths = {d: self._path(job.output.format(report=job.report, period=period, district=d)) for d in districts}
         last = self.history.last_success(job.id, period)
         if (not force and last is not None and last.fingerprint == fp and last.outputs
@@ -270,7 +275,11 @@ class Runner:
 
     def _data_paths(self, job: Job, period: str, districts: list[str]) -> list[Path]:
         cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
-        return [cfg.resolve(s.path) for specs in cfg.period_file.sources.values() for s in specs]
+        return [cfg.resolve(s.path) for specs in cfg.period_file.sources.values() for s in specs if s.path is not None]
+
+    def _reads_database(self, job: Job, period: str, districts: list[str]) -> bool:
+        cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
+        return any(s.database is not None for specs in cfg.period_file.sources.values() for s in specs)
 
     def _get(self, run_id: int) -> Run:
         return next(r for r in self.history.runs(limit=1000) if r.id == run_id)

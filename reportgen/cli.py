@@ -30,6 +30,17 @@ def _friendly(fn):
             for line in exc.problems:
                 click.echo(line, err=True)
             sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:                  # output piped into `head` and cut short: not an error
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as exc:                 # a case no check foresaw: still no traceback without --debug
+            if debug:
+                raise
+            click.echo(f"内部错误：{type(exc).__name__}：{exc}。输入可能有本程序未预料到的问题；"
+                       "请加 --debug 重新运行查看详情，并把输出交给维护人员。", err=True)
+            sys.exit(3)
     return wrapper
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from functools import lru_cache
@@ -41,6 +42,7 @@ class Built:
     timings: dict[str, float] = field(default_factory=dict)
     manifest: provenance.Manifest | None = None
     pages: int = 0           # set when the PDF is laid out
+    rejects: list = field(default_factory=list)   # record rows left out (bad_rows: skip)
 
 
 def chart_style():
@@ -76,18 +78,21 @@ def _stamp(path: Path) -> tuple:
         return (None, None)
 
 
-def record_store(files: list, cfg: Config, as_of: str):
+def record_store(files: list, cfg: Config, as_of: str, months: tuple[str, str] | None = None):
+    skip = cfg.period_file.bad_rows == "skip"
     """The checked records of these files (or databases), reused while the files, the profile and the taxonomy
     are unchanged (the preview rebuilds on every save; its group-bys then come from the store's memo).  A
     database source is read again only in a new process."""
-    from .records import RecordStore
+    from .records import KnownNames, RecordStore
 
-    key = (tuple(repr(f) if isinstance(f, DatabaseTickets) else (str(f[0]), f[1], f[2], *_stamp(f[0])) for f in files),
-           cfg.profile.model_dump_json(),
+    key = (tuple(repr(f) if isinstance(f, DatabaseTickets) else (str(f[0]), *f[1:], *_stamp(f[0])) for f in files),
+           cfg.profile.model_dump_json(), months, skip, _stamp(cfg.profile_dir / "units.yaml"),
+           _stamp(cfg.profile_dir / "streets.yaml"), _stamp(cfg.profile_dir / "streets-former.yaml"),
            cfg.taxonomy.model_dump_json(), as_of)
     store = _STORES.get(key)
     if store is None:
-        store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=as_of)
+        store = RecordStore.open(files, cfg.profile, cfg.taxonomy, as_of=as_of, known=KnownNames.of(cfg.profile_dir),
+                                 months=months, skip_bad=skip)
         _STORES.clear()
         _STORES[key] = store
     return store
@@ -120,10 +125,14 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     cfg = load_config(kind, period, config_dir, period_path, district)
     store = data = None
     if cfg.kind.data == "records":
-        files = [DatabaseTickets(**s.database.model_dump()) if s.database else (cfg.resolve(s.path), s.format, s.sheet)
-                 for s in _sources(cfg, "records")]
-        end = parse_period(cfg.period_file.period).end
-        store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}")
+        files = [DatabaseTickets(**s.database.model_dump()) if s.database
+                 else (cfg.resolve(s.path), s.format, s.sheet, s.encoding) for s in _sources(cfg, "records")]
+        cur = parse_period(cfg.period_file.period)
+        prev = parse_period(cfg.period_file.compare) if cfg.period_file.compare else cur.previous()
+        end = cur.end
+        last = end - dt.timedelta(days=1)
+        months = (f"{prev.start.year:04d}-{prev.start.month:02d}", f"{last.year:04d}-{last.month:02d}")
+        store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}", months=months)
         if cfg.period_file.sources.get("rankings"):
             from .reports.rankings import load_rankings
 
@@ -135,6 +144,9 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     t0 = time.perf_counter()
     with provenance.collecting() as manifest:
         doc = build_report(cfg, store, data)
+        rejects = list(store.rejects) if store is not None else []
+        if rejects:
+            _note_rejects(doc, manifest, len(rejects))
     t["aggregate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     figures = doc.figures
@@ -150,7 +162,21 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     t0 = time.perf_counter()
     html = render_html(doc, profile_dir=cfg.profile_dir)
     t["html"] = time.perf_counter() - t0
-    return Built(cfg, doc, html, t, manifest)
+    return Built(cfg, doc, html, t, manifest, rejects=rejects)
+
+
+def _note_rejects(doc, manifest, n: int) -> None:
+    """The report says how many record rows it left out, at its end; the command says so too."""
+    from markupsafe import Markup
+
+    from .reports.document import Para
+
+    provenance.note(str(n), str(n), "行", provenance.Source("rows left out (bad_rows: skip)"))
+    text = (f"说明：受理记录中有{n}行不符合要求，未计入本报告的统计；每一行及其原因见与本报告同名、"
+            "扩展名为 .rejects.csv 的文件。")
+    doc.blocks.append(Para("data_note", Markup("<p>{}</p>").format(text), commentary=False))
+    manifest.place("data_note")
+    doc.notices.append(f"受理记录中有 {n} 行不合格，已按期间文件的 bad_rows: skip 不计入；明细写在报告旁的 .rejects.csv 中。")
 
 
 _SVG_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
@@ -188,6 +214,27 @@ def text_of(html: str) -> str:
     return unescape(re.sub(r"<style>.*?</style>|<[^>]+>", "", html, flags=re.S))
 
 
+def rejects_path(out: Path) -> Path:
+    """Rows left out of the report (period file: bad_rows: skip), next to it: annual-2023.rejects.csv."""
+    return out.with_name(f"{out.stem}.rejects.csv")
+
+
+def rejects_csv(rejects: list) -> bytes:
+    """UTF-8 with BOM (Excel opens it as Chinese text): 文件, 行, 原因, then the row's own columns."""
+    import csv
+    import io
+
+    cols: list[str] = []
+    for r in rejects:
+        cols += [c for c in r.values if c not in cols]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["文件", "行", "原因", *cols])
+    for r in rejects:
+        w.writerow([r.file, r.row, r.reason, *(r.values.get(c) or "" for c in cols)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
 def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | None = None) -> Path:
     t0 = time.perf_counter()
     if strict:
@@ -205,6 +252,11 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
                      strict=strict, front_pages=0 if built.doc.layout == "brief" else 2, layout=layout)
     if built.manifest is not None:
         write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
+    rejects = rejects_path(out)
+    if built.rejects:
+        write_atomic(rejects, rejects_csv(built.rejects))
+    elif rejects.exists():
+        rejects.unlink()                       # from an earlier run whose rows were fixed since
     write_atomic(out, pdf)
     built.timings["pdf"] = time.perf_counter() - t0
     return out

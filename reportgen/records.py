@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,34 @@ FIELD_NAMES = {
     "tag": "tag（标记，如 重复来电或多人反映、涉访涉诉）", "count": "count（数量）",
 }
 MAX_REPORTED = 20
+# other names of the columns, as analysts' exports head them (受理月份 for month, …): renamed on reading
+ALIASES = {text.split("（")[1].rstrip("）").split("，")[0]: col for col, text in FIELD_NAMES.items()} | {
+    "数量": "count", "件数": "count", "受理时间": "received", "工单编号": "ticket_id"}
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """Names the records may use beyond the profile's districts: each district's streets (streets.yaml and
+    streets-former.yaml: earlier names, short forms, functional areas) and the city-level units
+    (units.yaml: level → names)."""
+
+    streets: dict[str, set[str]]
+    units: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, profile_dir: Path) -> "KnownNames | None":
+        import yaml
+
+        streets: dict[str, set[str]] = {}
+        for name in ("streets.yaml", "streets-former.yaml"):
+            f = profile_dir / name
+            if f.is_file():
+                for d, names in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).items():
+                    streets.setdefault(d, set()).update(names or [])
+        f = profile_dir / "units.yaml"
+        units = {k: set(v or []) for k, v in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).items()} \
+            if f.is_file() else {}
+        return cls(streets, units) if streets or units else None
 
 
 @dataclass(frozen=True)
@@ -63,14 +92,21 @@ class RecordStore:
         self.applied_remaps = applied   # taxonomy changes applied to every record (the report's taxonomy)
         self._memo: dict[tuple, pd.DataFrame] = {}   # group-by results (a store is rebuilt when its files change)
         self.fetched_rows: dict[str, int] = {}        # rows fetched from each database source (aggregates)
+        self.rejects: list[Reject] = []                # rows left out (period file: bad_rows: skip)
 
     # --- building -------------------------------------------------------------------------
     @classmethod
-    def open(cls, files: list[tuple[Path, str | None, str | None]], profile: Profile, taxonomy: Taxonomy,
-             con: duckdb.DuckDBPyConnection | None = None, as_of: str | None = None) -> "RecordStore":
-        """Check and union the sources.  ``as_of`` ('YYYY-MM', the report period's end): the taxonomy
-        changes effective by then are applied to all records, so that comparisons are like with like;
-        a report of an earlier period keeps the taxonomy of its time."""
+    def open(cls, files: list, profile: Profile, taxonomy: Taxonomy,
+             con: duckdb.DuckDBPyConnection | None = None, as_of: str | None = None,
+             known: "KnownNames | None" = None, months: tuple[str, str] | None = None,
+             skip_bad: bool = False) -> "RecordStore":
+        """Check and union the sources: ``(path, format, sheet[, encoding])`` files or ``DatabaseTickets``.
+        ``as_of`` ('YYYY-MM', the report period's end): the taxonomy changes effective by then are applied to
+        all records, so that comparisons are like with like; a report of an earlier period keeps the taxonomy
+        of its time.  ``known``: the city's streets and units, checked when given.  ``months`` ('YYYY-MM',
+        'YYYY-MM', both inclusive): the months the report reads; a file with none of them is refused.
+        ``skip_bad``: rows with problems are left out instead of stopping (problems of a whole file still
+        stop); ``store.rejects`` lists each with its reason and its values."""
         con = con or duckdb.connect()
         sources, fetched = [], {}
         for i, spec in enumerate(files):
@@ -80,14 +116,22 @@ class RecordStore:
                 cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
                 sources.append(RawSource(name, None, spec.shown, "database", None, cols))
                 continue
-            path, fmt, sheet = spec
-            src = register_source(con, f"src_{i}", path, fmt, sheet)
+            path, fmt, sheet, *rest = spec
+            src = register_source(con, f"src_{i}", path, fmt, sheet, encoding=rest[0] if rest else None,
+                                  aliases=ALIASES)
             if is_ticket_source(src.columns):                # one row per ticket: aggregated by DuckDB, once
                 src = _aggregated_tickets(con, src)
             sources.append(src)
         problems: list[Problem] = []
         for src in sources:
-            problems += _check_source(con, src, profile, taxonomy)
+            problems += _check_source(con, src, profile, taxonomy, known, every=skip_bad)
+        rejects: list[Reject] = []
+        if skip_bad and problems and all(p.row is not None for p in problems):
+            rejects, sources = _leave_out(con, problems, sources)
+            problems = []
+        if not problems and months is not None:
+            for src in sources:
+                problems += _check_months(con, src, months)
         if problems:
             lines = [str(p) for p in problems[:MAX_REPORTED]]
             if len(problems) > MAX_REPORTED:
@@ -99,6 +143,7 @@ class RecordStore:
         con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(applied)}")
         store = cls(con, sources, applied)
         store.fetched_rows = fetched
+        store.rejects = rejects
         return store
 
     # --- queries ----------------------------------------------------------------------------
@@ -181,7 +226,8 @@ def _col(src: RawSource, name: str) -> str:
 def _typed_select(src: RawSource) -> str:
     parts = [f"CAST({_col(src, c)} AS VARCHAR) AS {c}" for c in COLUMNS if c not in ("count", "month", "date")]
     date = f'CAST(TRY_CAST({_col(src, "date")} AS DATE) AS VARCHAR)'
-    parts.insert(0, f"COALESCE(CAST({_col(src, 'month')} AS VARCHAR), substr({date}, 1, 7)) AS month")
+    month = month_sql(_col(src, "month")) if "month" in src.columns else "NULL"
+    parts.insert(0, f"COALESCE({month}, substr({date}, 1, 7)) AS month")
     parts.insert(1, f"{date} AS date")
     parts.append('CAST(CAST("count" AS DOUBLE) AS BIGINT) AS count')
     return f"SELECT {', '.join(parts)} FROM {src.name}"
@@ -212,7 +258,126 @@ def _sql_str(s: str) -> str:
     return s.replace("'", "''")
 
 
-def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profile, taxonomy: Taxonomy) -> list[Problem]:
+@dataclass(frozen=True)
+class Reject:
+    """A row left out of the report, with why and what it held."""
+
+    file: str
+    row: int
+    reason: str
+    values: dict[str, str | None]
+
+
+def _leave_out(con: duckdb.DuckDBPyConnection, problems: list[Problem],
+               sources: list[RawSource]) -> tuple[list[Reject], list[RawSource]]:
+    """Every row with a problem, out of its source (a filtered view) and into the rejects list."""
+    by_source: dict[str, dict[int, list[str]]] = {}
+    for p in problems:
+        by_source.setdefault(p.source.name, {}).setdefault(p.row, []).append(p.message)
+    rejects: list[Reject] = []
+    kept: list[RawSource] = []
+    for src in sources:
+        bad = by_source.get(src.name)
+        if not bad:
+            kept.append(src)
+            continue
+        rows = sorted(bad)
+        import pyarrow as pa
+
+        con.register(f"{src.name}_bad", pa.table({"r": rows}))
+        cols = list(src.columns)
+        casts = ", ".join('CAST("' + c + '" AS VARCHAR)' for c in cols)
+        values = con.execute(f"SELECT _row, {casts} FROM {src.name} "
+                             f"WHERE _row IN (SELECT r FROM {src.name}_bad) ORDER BY _row").fetchall()
+        for rec in values:
+            rejects.append(Reject(src.shown, rec[0], "；".join(m.rstrip("。") for m in bad[rec[0]]) + "。",
+                                  dict(zip(cols, rec[1:]))))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {src.name}_ok AS SELECT * FROM {src.name} "
+                    f"WHERE _row NOT IN (SELECT r FROM {src.name}_bad)")
+        kept.append(RawSource(f"{src.name}_ok", src.path, src.shown, src.fmt, src.sheet, src.columns))
+    return rejects, kept
+
+
+def _check_places(con, src: RawSource, profile: Profile, known: KnownNames | None, rows,
+                  every: bool = False) -> list[Problem]:
+    """Districts (profile.yaml: districts and areas), their streets and the city-level units (when known)."""
+    problems: list[Problem] = []
+    n = src.name
+    if "district" in src.columns:
+        names = [d.name for d in profile.districts] + [a.name for a in profile.areas]
+        in_list = ", ".join(f"'{_sql_str(k)}'" for k in names)
+        for row, value in rows(f"SELECT _row, district FROM {n} WHERE district IS NOT NULL AND district NOT IN ({in_list}) "
+                               f"ORDER BY _row"):
+            problems.append(Problem(src, row, f"字段 {FIELD_NAMES['district']}的值 “{value}” 不是本市的区。"
+                                              f"{_suggest(value, names)}。"))
+    def pairs(a: str, b: str) -> list[tuple]:
+        """(row, a, b) of the rows with a value of ``b``: each row (``every``), else the first of each pair."""
+        if every:
+            return con.execute(f"SELECT _row, {a}, {b} FROM {n} WHERE {b} IS NOT NULL ORDER BY 1").fetchall()
+        return con.execute(f"SELECT min(_row), {a}, {b} FROM {n} WHERE {b} IS NOT NULL GROUP BY 2, 3 ORDER BY 1").fetchall()
+
+    if known is not None and known.streets and "street" in src.columns and "district" in src.columns:
+        for row, d, value in pairs("district", "street"):
+            if d in known.streets and value not in known.streets[d]:
+                elsewhere = [x for x, ss in known.streets.items() if value in ss]
+                where = f"“{value}” 属于{'、'.join(elsewhere)}" if elsewhere else _suggest(value, sorted(known.streets[d]))
+                problems.append(Problem(src, row, f"字段 {FIELD_NAMES['street']}的值 “{value}” 不是{d}的街乡镇"
+                                                  f"（{where}）。街乡镇名单见 streets.yaml 与 streets-former.yaml。"))
+    if known is not None and known.units and "handler" in src.columns and "handler_level" in src.columns:
+        for row, level, value in pairs("handler_level", "handler"):
+            if level in known.units and value not in known.units[level]:
+                problems.append(Problem(src, row, f"字段 {FIELD_NAMES['handler']}的值 “{value}” 不是已知的{level}。"
+                                                  f"{_suggest(value, sorted(known.units[level]))}；"
+                                                  "新的单位请先加入 units.yaml。"))
+    return problems
+
+
+def _count_problem(value: str | None) -> str:
+    field = FIELD_NAMES["count"]
+    text = (value or "").strip()
+    if not text:
+        return f"字段 {field}为空。请填写大于等于 1 的整数件数。"
+    if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", text):
+        return f"字段 {field}的值 “{text}” 带有千位分隔符。请写成 {text.replace(',', '')}。"
+    hint = "请填写大于等于 1 的整数件数。"
+    try:
+        number = float(text)
+        if number < 0:
+            hint = "件数不能为负数。" + hint
+        elif number != int(number):
+            hint = "件数不能有小数。" + hint
+    except ValueError:
+        hint = "请用阿拉伯数字填写大于等于 1 的整数件数。"
+    return f"字段 {field}的值 “{text}” 不是正整数。{hint}"
+
+
+def month_sql(expr: str) -> str:
+    """A month as analysts write it, as 'YYYY-MM': '2023-07', '2023年7月', '2023/7', '2023.07'."""
+    v = f"trim(CAST({expr} AS VARCHAR))"
+    return (f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}(年|/|\\.|-)[0-9]{{1,2}}月?') THEN "
+            f"regexp_extract({v}, '^([0-9]{{4}})', 1) || '-' || lpad(regexp_extract({v}, '^[0-9]{{4}}[^0-9]([0-9]{{1,2}})', 1), 2, '0') "
+            f"ELSE {v} END")
+
+
+def _check_months(con: duckdb.DuckDBPyConnection, src: RawSource, months: tuple[str, str]) -> list[Problem]:
+    """A file none of whose rows is in the report's months was picked by mistake (last year's export …)."""
+    n = src.name
+    month = "month" if "month" in src.columns else "substr(CAST(date AS VARCHAR), 1, 7)"
+    if "month" in src.columns:
+        month = month_sql("month")
+    inside, lo, hi = con.execute(f"SELECT count(*) FILTER (WHERE m BETWEEN ? AND ?), min(m), max(m) FROM "
+                                 f"(SELECT {month} AS m FROM {n})", list(months)).fetchone()
+    if inside or lo is None:
+        return []
+    span = lo if lo == hi else f"{lo} 至 {hi}"
+    return [Problem(src, None, f"受理月份为 {span}，没有一行在本报告所需的期间（{months[0]} 至 {months[1]}）内。"
+                               "请检查期间文件 sources 中是否选错了文件。")]
+
+
+def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profile, taxonomy: Taxonomy,
+                  known: KnownNames | None = None, every: bool = False) -> list[Problem]:
+    """The problems of one source.  ``every``: all rows with a problem (to leave them out), not only the
+    first ones a message can list."""
     missing = [c for c in REQUIRED if c not in src.columns]
     if "month" not in src.columns and "date" not in src.columns:
         missing.insert(0, "month")
@@ -226,7 +391,8 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     problems: list[Problem] = []
 
     def rows(sql: str) -> list[tuple]:
-        return con.execute(f"SELECT _row, * EXCLUDE (_row) FROM ({sql}) LIMIT {MAX_REPORTED + 1}").fetchall()
+        limit = "" if every else f" LIMIT {MAX_REPORTED + 1}"
+        return con.execute(f"SELECT _row, * EXCLUDE (_row) FROM ({sql}){limit}").fetchall()
 
     n = src.name
     # count: a positive integer
@@ -235,8 +401,7 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
         f"WHERE \"count\" IS NULL OR NOT regexp_full_match(trim(CAST(\"count\" AS VARCHAR)), '[0-9]+(\\.0+)?') "
         f"OR TRY_CAST(\"count\" AS DOUBLE) < 1 ORDER BY _row"
     ):
-        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['count']}的值 “{value if value is not None else ''}” "
-                                          "不是正整数。请填写大于等于 1 的整数件数。"))
+        problems.append(Problem(src, row, _count_problem(value)))
     if "date" in src.columns:
         for row, value in rows(
             f"SELECT _row, CAST(date AS VARCHAR) FROM {n} WHERE date IS NOT NULL AND TRY_CAST(date AS DATE) IS NULL "
@@ -246,16 +411,35 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     month_cond = "month IS NULL" + (" AND date IS NULL" if "date" in src.columns else "") if "month" in src.columns else "FALSE"
     for row, value in rows(
         f"SELECT _row, CAST(month AS VARCHAR) FROM {n} WHERE {month_cond} OR NOT "
-        f"regexp_full_match(CAST(month AS VARCHAR), '[0-9]{{4}}-(0[1-9]|1[0-2])') ORDER BY _row"
+        f"regexp_full_match({month_sql('month')}, '[0-9]{{4}}-(0[1-9]|1[0-2])') ORDER BY _row"
     ) if "month" in src.columns else []:
-        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['month']}的值 “{value or ''}” 不是“年-月”格式。"
-                                          "请写成 2023-07 这样的形式。"))
+        hint = "请写成 2023-07 这样的形式。"
+        if value and value.isdigit() and 20000 <= int(value) <= 80000:      # an Excel date serial number
+            import datetime as dt
+
+            day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+            hint = (f"它像是 Excel 的日期序列号（即 {day.isoformat()}）：请把该列的单元格格式设为日期，"
+                    f"或写成 {day.year}-{day.month:02d}。")
+        problems.append(Problem(src, row, f"字段 {FIELD_NAMES['month']}的值 “{value or ''}” 不是“年-月”格式。{hint}"))
     allowed = {"channel": list(profile.channels), "disposition": list(profile.dispositions.values())}
-    for field, known in allowed.items():
-        in_list = ", ".join(f"'{_sql_str(k)}'" for k in known)
+    for field, names in allowed.items():
+        in_list = ", ".join(f"'{_sql_str(k)}'" for k in names)
         for row, value in rows(f"SELECT _row, {field} FROM {n} WHERE {field} IS NULL OR {field} NOT IN ({in_list}) ORDER BY _row"):
             problems.append(Problem(src, row, f"字段 {FIELD_NAMES[field]}的值 “{value or ''}” 不在允许的取值中。"
-                                              f"应为：{'、'.join(known)}。"))
+                                              f"应为：{'、'.join(names)}。"))
+    problems += _check_places(con, src, profile, known, rows, every)
+    if not is_ticket_source(src.columns) and src.fmt != "database" and not src.name.endswith("_agg"):
+        dims = [c for c in src.columns if c in COLUMNS and c != "count"]
+        cols = ", ".join(f'"{c}"' for c in dims + ["count"])
+        for first, others in con.execute(
+            f"SELECT min(_row), list(_row ORDER BY _row)[2:] FROM {n} GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1 "
+            + ("" if every else f"LIMIT {MAX_REPORTED + 1}")
+        ).fetchall():
+            for again in others if every else others[:1]:
+                problems.append(Problem(src, again, f"与第 {first} 行完全相同。若是重复粘贴，请删去一行；若确为两组记录，"
+                                                    "请合并为一行并把数量相加。"))
+    if con.execute(f"SELECT count(*) FROM {n}").fetchone()[0] == 0:
+        problems.append(Problem(src, None, "只有表头，没有数据行。"))
     cats = list(taxonomy.categories)
     in_list = ", ".join(f"'{_sql_str(k)}'" for k in cats)
     for row, value in rows(f"SELECT _row, category_l1 FROM {n} WHERE category_l1 IS NULL OR category_l1 NOT IN ({in_list}) ORDER BY _row"):

@@ -7,6 +7,7 @@ sees it: the spreadsheet row number, the header being row 1) and ``_sheet``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,49 +46,162 @@ def detect_format(path: Path, declared: str | None) -> str:
 
 
 def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str | None = None,
-                    sheet: str | None = None) -> RawSource:
+                    sheet: str | None = None, encoding: str | None = None,
+                    aliases: dict[str, str] | None = None) -> RawSource:
+    """Register a file as the view ``name``.  ``aliases``: other names of the expected columns (e.g. the
+    Chinese 受理月份 for ``month``); such columns are renamed, and an Excel sheet or header row is found by
+    them.  CSV: UTF-8 (with or without BOM), else GB18030/GBK, detected; ``encoding`` declares it."""
     shown = display_path(path)
     if not path.is_file():
         raise DataError(f"数据错误：找不到数据文件 {shown}。请检查期间文件 sources 中的路径，或先运行 scripts/setup.sh 生成样例数据。")
     fmt = detect_format(path, fmt)
-    q = str(path).replace("'", "''")
+    if path.stat().st_size == 0:
+        raise DataError(f"数据错误：文件 {shown} 是空文件（0 字节）。请重新导出数据。")
+    aliases = aliases or {}
     try:
         if fmt == "parquet":
+            q = _q(path)
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
                 f"file_row_number + 2 AS _row FROM read_parquet('{q}', file_row_number = true)"
             )
         elif fmt == "csv":
+            q = _q(_utf8_csv(path, shown, encoding))
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, row_number() OVER () + 1 AS _row "
                 f"FROM read_csv('{q}', header = true, all_varchar = true)"
             )
         else:
-            sheet = _register_xlsx(con, name, path, sheet)
+            sheet = _register_xlsx(con, name, path, sheet, shown, aliases)
         columns = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
     except duckdb.Error as exc:
-        raise DataError(f"数据错误：无法读取文件 {shown}（{fmt}）：{str(exc).splitlines()[0]}") from None
+        first = str(exc).splitlines()[0]
+        if fmt == "parquet" and ("magic bytes" in first or "too small" in first or "metadata" in first.lower()):
+            raise DataError(f"数据错误：文件 {shown} 不是完整的 Parquet 文件（文件末尾缺失，可能下载或复制未完成）。"
+                            "请重新导出或重新复制该文件。") from None
+        raise DataError(f"数据错误：无法读取文件 {shown}（{fmt}）：{first}") from None
+    renames = {c: aliases[c] for c in columns if c in aliases and aliases[c] not in columns}
+    if renames:
+        keep = ", ".join(f'"{c}" AS "{renames[c]}"' if c in renames else f'"{c}"' for c in columns)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_named AS SELECT {keep}, _row FROM {name}")
+        name = f"{name}_named"
+        columns = tuple(renames.get(c, c) for c in columns)
     return RawSource(name, path, shown, fmt, sheet, columns)
 
 
-def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None) -> str:
-    """XLSX through openpyxl (DuckDB's excel extension needs a download); values as text."""
+def _q(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
+    """The CSV as UTF-8: the file itself when it is UTF-8 (a BOM is fine), else a transcoded copy in the
+    cache.  Undeclared: UTF-8 if its first megabyte decodes as UTF-8, else GB18030 (which includes GBK)."""
+    import codecs
+    import hashlib
+
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    enc = (declared or "").lower().replace("_", "-") or None
+    if enc is None:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            enc = "utf-8"
+        except UnicodeDecodeError:
+            enc = "gb18030"
+    if enc in ("utf-8", "utf8", "utf-8-sig"):
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError as exc:
+            line = head[: exc.start].count(b"\n") + 1
+            raise DataError(f"数据错误：文件 {shown} 第 {line} 行不是 UTF-8 编码（期间文件声明为 {declared}）。"
+                            "中文版 Excel 另存的 CSV 多为 GBK：请把 encoding 改为 gbk，或删去 encoding 由程序识别。") from None
+        return path
+    from .pipeline import cache_dir
+
+    st = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{enc}".encode()).hexdigest()[:24]
+    out = cache_dir() / "csv" / f"{key}.csv"
+    if not out.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with path.open("r", encoding=enc, newline="") as src, tmp.open("w", encoding="utf-8", newline="") as dst:
+                for line_no, line in enumerate(src, start=1):
+                    dst.write(line)
+        except (UnicodeDecodeError, LookupError) as exc:
+            tmp.unlink(missing_ok=True)
+            what = "无法识别的编码名" if isinstance(exc, LookupError) else "含有不能按该编码读出的字节"
+            raise DataError(f"数据错误：文件 {shown}（编码 {enc}）{what}。请用 UTF-8 或 GBK 另存，"
+                            "或在期间文件的 encoding 中写明编码。") from None
+        os.replace(tmp, out)
+    return out
+
+
+def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None, shown: str,
+                   aliases: dict[str, str]) -> str:
+    """XLSX through openpyxl (DuckDB's excel extension needs a download); values as text.
+
+    The sheet: the declared one, else the first whose header names the expected columns.  The header: the
+    first of the first ten rows that names at least two expected columns (title rows above it are skipped).
+    Refused with a message: merged header cells, formulas without a computed value."""
+    import zipfile
+
     import openpyxl
     import pyarrow as pa
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    ws = wb[sheet] if sheet else wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise DataError(f"数据错误：文件 {shown} 不是有效的 Excel 工作簿（.xlsx）。若它其实是 CSV，请把扩展名改为 .csv；"
+                        "若是旧版 .xls，请在 Excel 中另存为 .xlsx。") from None
+    known = set(aliases) | set(aliases.values())
+    if sheet is not None and sheet not in wb.sheetnames:
+        raise DataError(f"数据错误：文件 {shown} 中没有工作表 “{sheet}”。现有的工作表：{'、'.join(wb.sheetnames)}。"
+                        "请在期间文件的 sheet 中写明数据所在的工作表。")
+
+    def header_row(ws) -> int | None:
+        for i, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
+            names = {str(v).strip() for v in row if v is not None}
+            if len(names & known) >= 2:
+                return i
+        return None
+
+    if sheet is not None:
+        ws = wb[sheet]
+    else:
+        found = [w for w in wb.worksheets if header_row(w) is not None] if known else []
+        ws = found[0] if found else wb.worksheets[0]
+    head = (header_row(ws) if known else None) or 1
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= head + 1 and rng.max_row >= head - 1 and rng.min_row <= head + 1:
+            first = ws.cell(rng.min_row, rng.min_col).value
+            raise DataError(f"数据错误：文件 {shown} 工作表 “{ws.title}” 第 {rng.min_row} 行的表头有合并单元格 {rng.coord}"
+                            f"（“{first}”）。请取消合并，让表头只占一行、每列一个列名。")
+    rows = ws.iter_rows(min_row=head, values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    month_cols = {i for i, h in enumerate(header) if aliases.get(h, h) == "month"}
     cols: dict[str, list] = {h: [] for h in header if h}
     row_numbers = []
-    for i, row in enumerate(rows, start=2):
+    formulas: list[tuple[int, str, str]] = []
+    formula_ws = None
+    for i, row in enumerate(rows, start=head + 1):
         if all(v is None for v in row):
             continue
         row_numbers.append(i)
-        for h, v in zip(header, row):
-            if h:
-                cols[h].append(None if v is None else _cell_text(v))
+        for j, (h, v) in enumerate(zip(header, row)):
+            if not h:
+                continue
+            if v is None:
+                if formula_ws is None:
+                    formula_ws = openpyxl.load_workbook(path, read_only=False, data_only=False)[ws.title]
+                raw = formula_ws.cell(i, j + 1).value
+                if isinstance(raw, str) and raw.startswith("="):
+                    formulas.append((i, h, raw))
+            cols[h].append(None if v is None else _cell_text(v, month=j in month_cols))
+    if formulas:
+        lines = [f"数据错误：文件 {shown} 工作表 “{ws.title}” 第 {i} 行，字段 {h} 是公式 “{f}”，文件中没有它的计算结果"
+                 "（文件由程序生成、未在 Excel 中打开保存过）。请在 Excel 中打开并保存，或把公式改为数值。" for i, h, f in formulas]
+        raise DataError(lines[0], lines[:20])
     cols["_row"] = row_numbers
     table = pa.table(cols)
     con.register(f"{name}_arrow", table)
@@ -95,7 +209,15 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
     return ws.title
 
 
-def _cell_text(v: object) -> str:
+def _cell_text(v: object, month: bool = False) -> str:
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        if month:
+            return f"{v.year:04d}-{v.month:02d}"
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return f"{v.year:04d}-{v.month:02d}" if month else v.isoformat()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)

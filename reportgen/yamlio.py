@@ -57,7 +57,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def _walk(node: yaml.Node, path: tuple, lines: dict, budget: list[int]) -> None:
     budget[0] -= 1
     if budget[0] < 0:
-        raise ConfigError("YAML 引用（锚点 & 与别名 *）展开过多，疑似恶意构造")
+        raise ConfigError("YAML 引用（锚点 & 与别名 *）展开过多，疑似恶意构造")   # the caller adds the file
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
@@ -82,7 +82,11 @@ def load_yaml(path: Path, *, display: str | None = None) -> YamlDoc:
         node = yaml.compose(text, Loader=_Loader)
         lines: dict = {}
         if node is not None:
-            _walk(node, (), lines, [MAX_ALIAS_EXPANSION])
+            try:
+                _walk(node, (), lines, [MAX_ALIAS_EXPANSION])
+            except ConfigError:
+                raise ConfigError(f"配置错误：文件 {shown}：YAML 引用（锚点 & 与别名 *）展开后超过 {MAX_ALIAS_EXPANSION} 个节点，"
+                                  "疑似恶意构造，已拒绝读取。请直接写出内容，不要层层引用。") from None
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -103,6 +107,12 @@ def _translate(problem: str) -> str:
         "found undefined alias": "引用了未定义的锚点",
         "expected <block end>, but found": "缩进不一致",
         "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
+        "expected ',' or ']', but got": "方括号列表没有正确结束（缺少 “]”，或元素之间缺少逗号）",
+        "expected ',' or '}', but got": "花括号映射没有正确结束（缺少 “}”，或元素之间缺少逗号）",
+        "could not find expected ':'": "缺少冒号（“键: 值” 的冒号后要有空格）",
+        "did not find expected key": "缩进不一致（同一层的键应对齐）",
+        "did not find expected '-' indicator": "列表项的缩进不一致",
+        "found unknown escape character": "双引号字符串中含有无效的转义（反斜杠 \\）",
     }
     for en, zh in table.items():
         if problem.startswith(en):

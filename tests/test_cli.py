@@ -57,7 +57,7 @@ def test_bad_data_row_exits_2_naming_file_row_field_value(project_copy, tmp_path
             cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.splitlines()[0] == (
-        "数据错误：文件 bad.csv 第 3 行，字段 count（数量）的值 “十二” 不是正整数。请填写大于等于 1 的整数件数。")
+        "数据错误：文件 bad.csv 第 3 行，字段 count（数量）的值 “十二” 不是正整数。请用阿拉伯数字填写大于等于 1 的整数件数。")
     assert not (tmp_path / "a.pdf").exists()
 
 

@@ -286,7 +286,7 @@ def test_credentials_are_never_in_the_yaml(city):
                  encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_schedule(city)
-    assert "未知的键 “password”" in str(exc.value)
+    assert "SMTP 的密码不能写在 YAML 中（键 password）：请把它放进环境变量，并在 password_env 中写该变量的名字" in str(exc.value)
 
 
 def test_the_service_keeps_its_jobs_in_a_persistent_store(city):

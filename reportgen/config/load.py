@@ -249,6 +249,11 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
         raise ConfigError(
             f"配置错误：文件 {display_path(ppath)}，键 report：应为 “{kind}”，实际为 “{period_file.report}”。"
         )
+    if period_path is None and not period_file.period.startswith(period):
+        raise ConfigError(
+            f"配置错误：文件 {display_path(ppath)}，键 period：写的是 “{period_file.period}”，与文件名和命令中的期间 "
+            f"{period} 不符。复制上一期的期间文件后请改正 period（及 compare、sources）。"
+        )
     ppath = ppath.resolve()
     if not report_kind.per_district:
         if district is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import model_validator, BaseModel, ConfigDict, Field, field_validator
 
 from ..config.load import load_model
 
@@ -40,6 +40,17 @@ class Smtp(_Strict):
     username_env: str | None = Field(None, description="保存用户名的环境变量名")
     password_env: str | None = Field(None, description="保存密码的环境变量名（密码不写在 YAML 中）")
     timeout_seconds: int = Field(30, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data):
+        if isinstance(data, dict):
+            for key in ("password", "passwd", "username", "user"):
+                if key in data:
+                    raise ValueError(f"SMTP 的{'密码' if key.startswith('pass') else '用户名'}不能写在 YAML 中（键 {key}）："
+                                     f"请把它放进环境变量，并在 {'password_env' if key.startswith('pass') else 'username_env'} "
+                                     "中写该变量的名字，如 REPORTGEN_SMTP_PASSWORD")
+        return data
 
 
 class Retry(_Strict):

@@ -1,0 +1,34 @@
+"""The error catalogue (docs/error-catalogue.md) written from cases.yaml: every kind of bad input and its
+exact message.  ``python tests/bad_inputs/catalogue.py > docs/error-catalogue.md``; a test keeps it current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+KIND = {"records": "受理记录", "assessment": "考评表", "rankings": "排名表", "config": "配置（YAML）"}
+
+
+def catalogue() -> str:
+    cases = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+    out = ["# 错误提示目录（error catalogue）", "",
+           "由 `tests/bad_inputs/cases.yaml` 生成（`python tests/bad_inputs/catalogue.py > docs/error-catalogue.md`）；",
+           "每一条都由 `pytest tests/bad_inputs` 逐字核对。“读入”表示这种输入可以正常读入。", ""]
+    for c in cases:
+        kind = next(k for k in KIND if k in c)
+        out.append(f"## {c['id']} — {KIND[kind]}")
+        out.append("")
+        out.append(c["what"])
+        out.append("")
+        if "loads" in c:
+            out.append(f"读入（{c['loads']}）。")
+        else:
+            out += [f"> {m}" for m in c["messages"]]
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(catalogue(), end="")

@@ -97,3 +97,46 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
                 if on_done:
                     on_done(results[d])
     return [results[d] for d in districts]
+
+
+# --- resuming an interrupted batch -------------------------------------------------------------------
+
+LEDGER = ".reportgen-batch.json"
+
+
+def inputs_fingerprint(kind: str, period: str, config_dir: Path | None, district: str) -> str:
+    """sha256 of everything the batch's reports read (config, templates, data; the scheduler's fingerprint)."""
+    from .config import load_config
+    from .config.load import default_config_dir
+    from .schedule.runner import fingerprint
+
+    profile_dir = (config_dir or default_config_dir()).resolve()
+    cfg = load_config(kind, period, profile_dir, district=district)
+    paths = [cfg.resolve(s.path) for specs in cfg.period_file.sources.values() for s in specs if s.path is not None]
+    return fingerprint(profile_dir, paths)
+
+
+def read_ledger(out_dir: Path) -> dict[str, str]:
+    """District → the inputs' fingerprint its PDF in ``out_dir`` was made from."""
+    import json
+
+    try:
+        return json.loads((out_dir / LEDGER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def record_done(out_dir: Path, district: str, fp: str) -> None:
+    import json
+
+    from .render import write_atomic
+
+    ledger = read_ledger(out_dir)
+    ledger[district] = fp
+    write_atomic(out_dir / LEDGER, json.dumps(ledger, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def up_to_date(out_dir: Path, districts: list[str], fp: str) -> list[str]:
+    """The districts whose PDF is there and was made from these very inputs (``--resume`` skips them)."""
+    ledger = read_ledger(out_dir)
+    return [d for d in districts if ledger.get(d) == fp and (out_dir / f"{d}.pdf").is_file()]

@@ -70,10 +70,11 @@ def main() -> None:
 @click.option("--district", help="按区的报告（简报）：区名，如 密云区。")
 @click.option("--all-districts", is_flag=True, help="按区的报告：城市配置中的全部区，各生成一份 PDF。")
 @click.option("--quiet", is_flag=True, help="不显示进度（汇总大量工单时的进度条）。")
+@click.option("--resume", is_flag=True, help="--all-districts：跳过已生成、且输入未变的区（续做被中断的批量生成）。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
            strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
-           debug: bool = False) -> None:
+           resume: bool = False, debug: bool = False) -> None:
     """生成报告 PDF。"""
     import os
 
@@ -85,7 +86,7 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     if all_districts:
         if district or html_out:
             raise click.UsageError("--all-districts 不能与 --district 或 --html 同时使用。")
-        _render_all(kind, period, config_dir, out, strict, workers, debug)
+        _render_all(kind, period, config_dir, out, strict, workers, debug, resume)
         return
     built = build(kind, period, config_dir, workers=workers, district=district)
     name = f"{kind}-{period}" + (f"-{district}" if district else "")
@@ -101,14 +102,14 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
 
 
 def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | None, strict: bool, workers: int,
-                debug: bool) -> None:
+                debug: bool, resume: bool = False) -> None:
     import time
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .batch import render_many
+    from .batch import inputs_fingerprint, record_done, render_many, up_to_date
     from .config.load import default_config_dir, district_names, load_model
     from .config.models import Profile
     from .errors import ConfigError
@@ -121,6 +122,15 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
     if out is not None and out.suffix.lower() == ".pdf":
         raise click.UsageError("--all-districts 时 --out 应为文件夹（每个区一份 PDF）。")
     out_dir = out or Path("out") / f"{kind}-{period}"
+    fp = inputs_fingerprint(kind, period, config_dir, districts[0])
+    if resume:
+        done_before = up_to_date(out_dir, districts, fp)
+        if done_before:
+            click.echo(f"已存在且输入未变，跳过：{'、'.join(done_before)}", err=True)
+        districts = [d for d in districts if d not in done_before]
+        if not districts:
+            click.echo(f"全部 {len(done_before)} 个区均已是最新，无需生成。输出在 {out_dir}/。")
+            return
     console = Console(stderr=True, highlight=False)
     t0 = time.perf_counter()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -128,6 +138,8 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
         task = progress.add_task(f"生成 {kind} {period}", total=len(districts))
 
         def done(r) -> None:
+            if r.ok:
+                record_done(out_dir, r.district, fp)     # what --resume trusts
             mark = "[green]完成[/]" if r.ok else "[red]失败[/]"
             progress.console.print(f"{mark} {r.district}（{r.seconds:.1f} 秒）")
             progress.advance(task)

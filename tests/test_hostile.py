@@ -95,3 +95,26 @@ def test_the_fetcher_refuses_files_outside_the_project_and_the_network(tmp_path,
 def test_the_preview_listens_on_localhost_by_default():
     run = subprocess.run([sys.executable, "-m", "reportgen.cli", "preview", "--help"], capture_output=True, text=True)
     assert "--host TEXT" in run.stdout and "[default: 127.0.0.1]" in run.stdout
+
+
+def test_the_preview_shows_the_same_hostile_text_inert(project_copy):
+    """The preview's page body (what the browser is given) holds the commentary as text: no element from it,
+    and no URL outside the preview's own routes."""
+    import re
+
+    from reportgen.preview.app import _report_parts
+    from reportgen.preview.session import Session
+
+    p = project_copy / "periods" / "annual-2023.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("commentary:\n", "commentary:\n  overview.reception:\n    after: '" + HOSTILE.replace("'", "''")
+                              + "'\n", 1), encoding="utf-8")
+    session = Session("annual", "2023", config_dir=project_copy)
+    session.rebuild()
+    assert session.state.error is None
+    css, body, _ = _report_parts(session)
+    para = re.search(r'<div class="para[^"]*" data-id="overview.reception.after"[^>]*>(.*?)</div>', body, re.S)
+    assert para and set(re.findall(r"<(/?[a-zA-Z]+)", para.group(1))) <= {"p", "/p"}
+    assert "注入测试：" in para.group(1) and "&lt;script&gt;" in para.group(1)
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', body) + re.findall(r"url\(([^)]+)\)", css)
+    assert srcs and all(u.strip("'\"").startswith(("/asset/", "/fonts/", "fonts/", "#", "data:")) for u in srcs), srcs

@@ -47,9 +47,12 @@ def make_url_fetcher(allowed_roots: list[Path]):
 
 
 def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target."""
+    """Write to a temporary file in the same folder, fsync, then rename over the target: the target is
+    always the old file or the new one, whenever the process dies.  A temporary file left by a killed
+    process (its pid in the name, the process gone) is removed by the next write to the same target."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    _remove_stale_parts(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -65,6 +68,20 @@ def write_atomic(target: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_stale_parts(target: Path) -> None:
+    prefix = f".{target.name}."
+    for part in target.parent.glob(f"{prefix}*.part"):
+        pid = part.name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)              # the writer is alive: leave its file alone
+        except ProcessLookupError:
+            part.unlink(missing_ok=True)
+        except PermissionError:
+            pass
 
 
 def page_map(rendered, offset: int) -> dict:

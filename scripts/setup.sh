@@ -11,7 +11,8 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # chromium: the browser the preview's end-to-end tests drive (Playwright with Debian's chromium; nothing downloaded)
 # postgresql: the server the tests start on a private socket (tickets aggregated in the database)
-PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai chromium postgresql"
+# openjdk-17-jre-headless: Java for the local Spark session of the tickets' test
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai chromium postgresql openjdk-17-jre-headless"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

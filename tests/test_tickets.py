@@ -222,3 +222,27 @@ def test_progress_is_shown_on_a_terminal_and_quiet_otherwise(scaled, tmp_path, m
     calls.append(1)
     run = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", "--help"], capture_output=True, text=True)
     assert "--quiet" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_local_spark_session_runs_the_same_statement(scaled):
+    """The transpiled GROUP BY on Spark gives the very aggregates DuckDB gives (so the same report)."""
+    if shutil.which("java") is None:
+        pytest.fail("Java is needed for Spark (the machine has OpenJDK 17)")
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").appName("reportgen-test").config("spark.ui.enabled", "false")
+             .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    try:
+        df = spark.read.parquet(str(scaled["tickets-2023"]))
+        df.createOrReplaceTempView("tickets")
+        rows = spark.sql(for_dialect(aggregate_sql("tickets", tuple(df.columns)), "spark")).collect()
+    finally:
+        spark.stop()
+    ref = duckdb.connect().execute(aggregate_sql(f"read_parquet('{scaled['tickets-2023']}')", tuple(df.columns))).fetchall()
+
+    def key(r):
+        return tuple("" if v is None else str(v) for v in r)
+
+    assert len(rows) == len(ref) > 1000
+    assert sorted(key(tuple(r)) for r in rows) == sorted(key(r) for r in ref)

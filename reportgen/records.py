@@ -23,7 +23,7 @@ if TYPE_CHECKING:      # pandas is imported where it is used (a brief never load
     import pandas as pd
 from .errors import DataError
 from .periods import Period
-from .sources import RawSource, register_source
+from .sources import RawSource, derived_file, register_source
 from .tickets import DatabaseTickets, aggregate_sql, fetch_database_aggregate, is_ticket_source, run_with_progress
 
 COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
@@ -114,7 +114,7 @@ class RecordStore:
                 name = f"src_{i}"
                 fetched[name] = fetch_database_aggregate(spec, con, name)
                 cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
-                sources.append(RawSource(name, None, spec.shown, "database", None, cols))
+                sources.append(RawSource(name, None, spec.shown, "database", None, cols, grouped=True))
                 continue
             path, fmt, sheet, *rest = spec
             src = register_source(con, f"src_{i}", path, fmt, sheet, encoding=rest[0] if rest else None,
@@ -185,14 +185,8 @@ def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSo
     """The ticket file's records: its one GROUP BY, kept in the cache (``.cache/tickets``) under the file's
     path, size and time and the statement, so the next report of the same tickets (the other districts'
     briefs, the preview, a re-run) reads ~10⁵ aggregate rows instead of millions of tickets."""
-    import hashlib
-
-    from .pipeline import cache_dir
-
     sql = aggregate_sql(src.name, src.columns, row_column="_row")
-    st = src.path.stat()
-    key = hashlib.sha256(f"{src.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{src.fmt}|{sql}".encode()).hexdigest()[:24]
-    cached = cache_dir() / "tickets" / f"{key}.parquet"
+    cached = derived_file("tickets", src.path, f"{src.fmt}|{sql}", ".parquet")
     name = f"{src.name}_agg"
     if not cached.is_file():
         try:
@@ -207,7 +201,7 @@ def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSo
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(str(cached))}')")
     cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
-    return RawSource(name, src.path, src.shown, src.fmt, src.sheet, cols)
+    return RawSource(name, src.path, src.shown, src.fmt, src.sheet, cols, grouped=True)
 
 
 def _month(d) -> str:
@@ -294,7 +288,7 @@ def _leave_out(con: duckdb.DuckDBPyConnection, problems: list[Problem],
                                   dict(zip(cols, rec[1:]))))
         con.execute(f"CREATE OR REPLACE TEMP VIEW {src.name}_ok AS SELECT * FROM {src.name} "
                     f"WHERE _row NOT IN (SELECT r FROM {src.name}_bad)")
-        kept.append(RawSource(f"{src.name}_ok", src.path, src.shown, src.fmt, src.sheet, src.columns))
+        kept.append(RawSource(f"{src.name}_ok", src.path, src.shown, src.fmt, src.sheet, src.columns, src.grouped))
     return rejects, kept
 
 
@@ -428,7 +422,7 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
             problems.append(Problem(src, row, f"字段 {FIELD_NAMES[field]}的值 “{value or ''}” 不在允许的取值中。"
                                               f"应为：{'、'.join(names)}。"))
     problems += _check_places(con, src, profile, known, rows, every)
-    if not is_ticket_source(src.columns) and src.fmt != "database" and not src.name.endswith("_agg"):
+    if not src.grouped:                     # duplicates: rows a person pasted twice
         dims = [c for c in src.columns if c in COLUMNS and c != "count"]
         cols = ", ".join(f'"{c}"' for c in dims + ["count"])
         for first, others in con.execute(

@@ -25,6 +25,7 @@ class RawSource:
     fmt: str
     sheet: str | None
     columns: tuple[str, ...]
+    grouped: bool = False   # made by the tickets' GROUP BY: one row per value, never a duplicate
 
     def where(self, row: int | None) -> str:
         """'文件 data/x.csv 第 5 行' / '文件 x.xlsx 工作表 “数据” 第 5 行'."""
@@ -93,11 +94,22 @@ def _q(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def derived_file(kind: str, source: Path, extra: str, suffix: str) -> Path:
+    """Where a file derived from ``source`` is kept (``.cache/<kind>/``): its name is a hash of the source's
+    path, size and time and of ``extra`` (what was done to it), so a changed source is derived again."""
+    import hashlib
+
+    from .pipeline import cache_dir
+
+    st = source.stat()
+    key = hashlib.sha256(f"{source.resolve()}|{st.st_size}|{st.st_mtime_ns}|{extra}".encode()).hexdigest()[:24]
+    return cache_dir() / kind / f"{key}{suffix}"
+
+
 def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
     """The CSV as UTF-8: the file itself when it is UTF-8 (a BOM is fine), else a transcoded copy in the
     cache.  Undeclared: UTF-8 if its first megabyte decodes as UTF-8, else GB18030 (which includes GBK)."""
     import codecs
-    import hashlib
 
     with path.open("rb") as f:
         head = f.read(1 << 20)
@@ -116,11 +128,7 @@ def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
             raise DataError(f"数据错误：文件 {shown} 第 {line} 行不是 UTF-8 编码（期间文件声明为 {declared}）。"
                             "中文版 Excel 另存的 CSV 多为 GBK：请把 encoding 改为 gbk，或删去 encoding 由程序识别。") from None
         return path
-    from .pipeline import cache_dir
-
-    st = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{enc}".encode()).hexdigest()[:24]
-    out = cache_dir() / "csv" / f"{key}.csv"
+    out = derived_file("csv", path, enc, ".csv")
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".{os.getpid()}.tmp")

@@ -124,6 +124,16 @@ def places_text(places: list[tuple[int, list[RankedUnit]]]) -> str:
     return " ".join(f"{'并列' if len(us) > 1 else ''}第{PLACE[i - 1]}名{'、'.join(u.unit for u in us)}" for i, us in places)
 
 
+def _rank_table(ctx: BuildContext, tid: str, rows: list[tuple[int, RankedUnit]], level: str, caption: str,
+                source: Source) -> Table:
+    """名次 | 单位 (or 区): the computed ranks, each noted as printed."""
+    for rank, _u in rows:
+        note(str(rank), str(rank), "名", source)
+    return Table(tid, [Cell("名次"), Cell("单位" if level != "区" else "区")],
+                 [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
+                 cls="ranking", caption=caption)
+
+
 @section("rankings")
 def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     p = ctx.params(spec)
@@ -142,11 +152,8 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         if kind == "top":
             by, n = item.get("by", "score"), int(item.get("n", 3))
             rows = [r for r in _ranked(pool, by) if r[0] <= n]
-            for rank, u in rows:
-                note(str(rank), str(rank), "名", Source(f"rank by {by}", (("level", lv),), ctx.period.key))
-            ctx.add(Table(f"{spec.id}.{j}", [Cell("名次"), Cell("单位" if lv != "区" else "区")],
-                          [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
-                          cls="ranking", caption=caption))
+            ctx.add(_rank_table(ctx, f"{spec.id}.{j}", rows, lv, caption, Source(f"rank by {by}", (("level", lv),),
+                                                                                  ctx.period.key)))
         elif kind == "per_district":
             n = int(item.get("n", 3))
             rows = []
@@ -171,12 +178,8 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                 if not members or not item.get(f"caption_{key}"):
                     continue
                 cap = str(ctx.wording.env.from_string(item[f"caption_{key}"]).render(**ctx.base_vars(), **v))
-                rows = _ranked(members, "score")
-                for rank, _u in rows:
-                    note(str(rank), str(rank), "名", Source("rank by score", (("level", lv), ("months", key)), ctx.period.key))
-                ctx.add(Table(f"{spec.id}.{j}.{key}", [Cell("名次"), Cell("单位")],
-                              [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
-                              cls="ranking", caption=cap))
+                ctx.add(_rank_table(ctx, f"{spec.id}.{j}.{key}", _ranked(members, "score"), lv, cap,
+                                    Source("rank by score", (("level", lv), ("months", key)), ctx.period.key)))
         else:
             raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的列表种类 “{kind}” 未知。"
                               "可用：top、per_district、months_split。")

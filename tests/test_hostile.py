@@ -114,7 +114,8 @@ def test_the_preview_shows_the_same_hostile_text_inert(project_copy):
     assert session.state.error is None
     css, body, _ = _report_parts(session)
     para = re.search(r'<div class="para[^"]*" data-id="overview.reception.after"[^>]*>(.*?)</div>', body, re.S)
-    assert para and set(re.findall(r"<(/?[a-zA-Z]+)", para.group(1))) <= {"p", "/p"}
+    assert para and set(re.findall(r"<(/?[a-zA-Z]+)", para.group(1))) <= {"p", "/p", "span", "/span"}
+    assert set(re.findall(r"<span[^>]*>", para.group(1))) <= {'<span class="nw">'}   # only the typesetting's own
     assert "注入测试：" in para.group(1) and "&lt;script&gt;" in para.group(1)
     srcs = re.findall(r'(?:src|href)="([^"]+)"', body) + re.findall(r"url\(([^)]+)\)", css)
     assert srcs and all(u.strip("'\"").startswith(("/asset/", "/fonts/", "fonts/", "#", "data:")) for u in srcs), srcs

@@ -77,6 +77,31 @@ def test_typeset_keeps_numbers_with_units_and_lets_quotes_break():
         '<span class="fn" data-n="12分">&#34;<span class="nw">5分</span></span>'
 
 
+def test_typeset_keeps_a_paragraphs_last_two_characters_together():
+    from reportgen.render.typeset import typeset
+
+    assert str(typeset("<p>社会保险等问题在6月份之后有小幅上升。</p>")) == \
+        '<p>社会保险等问题在6月份之后有小幅<span class="nw">上升。</span></p>'
+    assert str(typeset("<p>共两段：“甲”。</p><p>为7303件。</p>")) == \
+        '<p>共两段：\u200b“甲”。</p><p>为<span class="nw">7303件</span>。</p>'   # a quote or a number: untouched
+    assert str(typeset("<p>12分，有小幅上升。</p>")) == \
+        '<p><span class="nw">12分</span>，有小幅<span class="nw">上升。</span></p>'  # a text node opening with a number
+
+
+def test_no_paragraph_ends_with_a_lone_character(tmp_path):
+    """孤字: no line of the annual report's text is one Chinese character and its full stop."""
+    import re
+
+    from reportgen.pipeline import build, render_to_pdf
+
+    from .conftest import pdftotext
+
+    out = tmp_path / "a.pdf"
+    render_to_pdf(build("annual", "2023"), out)
+    lone = [ln for ln in pdftotext(out, "-layout").splitlines() if re.fullmatch(r"\s*[\u4e00-\u9fff][。；！？]”?\s*", ln)]
+    assert lone == []
+
+
 def test_per_district_places_are_written_the_way_the_work_report_writes_ties():
     from decimal import Decimal as D
 

@@ -7,6 +7,8 @@
   is not in the PDF's text.
 * A number stays on one line with its unit: '0.36分', '11.84%', '372.71件/万人', '第11位' are
   never split as '0.36' / '分。'.
+* No lone character on a paragraph's last line (孤字): its last two characters and the closing
+  punctuation are kept together, so '…有小幅上' / '升。' cannot happen.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ def _text(t: str) -> str:
     return _NUM_UNIT.sub(lambda m: f'<span class="nw">{m.group()}</span>', t)
 
 
+_TAIL = re.compile(f"([{_CJK}]{{2}}[。；！？：”’）]*)$")
+
+
 def typeset(html: str) -> Markup:
-    """The same (already escaped) HTML with break opportunities and unbreakable number+unit spans."""
-    parts = _TAG.split(str(html))
-    return Markup("".join(p if p.startswith("<") else _text(p) for p in parts))
+    """The same (already escaped) HTML with break opportunities, unbreakable number+unit spans and no
+    lone last character."""
+    raw = _TAG.split(str(html))
+    parts = [p if p.startswith("<") else _text(p) for p in raw]
+    for i, p in enumerate(raw):
+        if p == "</p>" and i > 0 and not raw[i - 1].startswith("<"):
+            parts[i - 1] = _TAIL.sub(lambda m: f"\x00{m.group(1)}\x01", parts[i - 1])
+    out = "".join(parts)
+    return Markup(out.replace("\x00", '<span class="nw">').replace("\x01", "</span>"))

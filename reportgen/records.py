@@ -356,9 +356,7 @@ def month_sql(expr: str) -> str:
 def _check_months(con: duckdb.DuckDBPyConnection, src: RawSource, months: tuple[str, str]) -> list[Problem]:
     """A file none of whose rows is in the report's months was picked by mistake (last year's export …)."""
     n = src.name
-    month = "month" if "month" in src.columns else "substr(CAST(date AS VARCHAR), 1, 7)"
-    if "month" in src.columns:
-        month = month_sql("month")
+    month = month_sql("month") if "month" in src.columns else "substr(CAST(date AS VARCHAR), 1, 7)"
     inside, lo, hi = con.execute(f"SELECT count(*) FILTER (WHERE m BETWEEN ? AND ?), min(m), max(m) FROM "
                                  f"(SELECT {month} AS m FROM {n})", list(months)).fetchone()
     if inside or lo is None:

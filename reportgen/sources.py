@@ -181,7 +181,7 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
         ws = found[0] if found else wb.worksheets[0]
     head = (header_row(ws) if known else None) or 1
     for rng in ws.merged_cells.ranges:
-        if rng.min_row <= head + 1 and rng.max_row >= head - 1 and rng.min_row <= head + 1:
+        if rng.min_row <= head + 1 and rng.max_row >= head - 1:      # in or next to the header row
             first = ws.cell(rng.min_row, rng.min_col).value
             raise DataError(f"数据错误：文件 {shown} 工作表 “{ws.title}” 第 {rng.min_row} 行的表头有合并单元格 {rng.coord}"
                             f"（“{first}”）。请取消合并，让表头只占一行、每列一个列名。")

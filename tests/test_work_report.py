@@ -183,3 +183,46 @@ def test_cli_renders_the_work_report(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert out.read_bytes().startswith(b"%PDF") and "已生成" in run.stdout + run.stderr
+
+
+def test_opening_paragraph_before_1_and_closing_part_after_4(work, text):
+    toc_end = text.index("一、总体情况")                          # the 目录's entry
+    body = text.index("一、总体情况", toc_end + 1)
+    opening = text.index("2020年，北京市“接诉即办”改革工作深入贯彻党的十九大")
+    assert toc_end < opening < body
+    closing = text.index("当前，“接诉即办”改革工作还存在一些问题和不足。")
+    assert closing > text.index("有6个月以下考评成绩的国有企业排名")
+    assert text.endswith("助推基层治理体系治理能力提档升级。")
+    blocks = work[0].doc.blocks
+    assert blocks[0].id == "preface" and blocks[-1].id == "closing"
+
+
+def test_paragraphs_run_on_where_the_seed_runs_on(work):
+    from reportgen.pipeline import text_of
+
+    paras = {b.id: norm(text_of(str(b.html))) for b in work[0].doc.blocks if type(b).__name__ == "Para"}
+    # the total and the analysts' reasons for its rise are one paragraph, the work items then follow
+    assert "环比2019年上升55.24%。上升的主要原因：一是" in paras["overview.total"]
+    assert "overview.total.after" not in paras
+    # 三's opening: where the requests went, then each handler level's part, in one paragraph
+    assert "占比4.91%。在2020年通过派单方式办理的448.71万件群众诉求中，区级部门办理" in paras["handling.intro"]
+    assert "handling.levels" not in paras
+
+
+def test_districts_chart_of_both_years_and_each_districts_chart_names_it(work, text):
+    districts = [d["district"] for d in TARGETS["handling"]["districts"]]
+    figs = {f.id: f for f in work[0].doc.figures}
+    both = figs["districts.compare"]
+    assert both.caption == "2019年和2020年各区办理情况"
+    assert both.spec.family == "grouped_bar" and list(both.spec.categories) == districts
+    assert [s.name for s in both.spec.series] == ["2019年", "2020年"]
+    assert all(v and v > 0 for s in both.spec.series for v in s.values)
+    y2019, y2020 = (dict(zip(districts, s.values)) for s in both.spec.series)
+    assert max(y2020, key=y2020.get) == "朝阳区" and y2020["东城区"] == pytest.approx(16.7, abs=0.05)
+    # under （一）, before its first district
+    start = text.index("（一）各区办理分布情况", text.index("四、考核排名情况") + 1)     # after the 目录
+    assert start < text.index("2019年和2020年各区办理情况") < text.index("1.东城区", start)
+    captions = [figs[f"districts.{d}.monthly"].caption for d in districts]
+    assert captions == [f"2020年{d}承办量及前五类问题每月变化趋势图" for d in districts]
+    for c in captions:
+        assert c in text

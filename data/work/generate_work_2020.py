@@ -18,7 +18,7 @@ inconsistencies of the seed and what had to be invented: ``data/targets/work-202
     派单 per district × category × month (each district's top five, busiest/quietest month)    district_cells()
     市属机构 / 国有企业 per unit × category × month                                            city_cells()
     派单 onto sub-categories, units onto streets, 直接答复 = the rest, tags, channels            build_rows()
-    2019: category totals from the 环比, months and channels                                     records_2019()
+    2019: category totals from the 环比, months and channels; 派单 by district (the 三 (一) chart) records_2019()
     ranking table: scores that give the printed rankings                                         rankings()
 """
 
@@ -639,10 +639,32 @@ def split_channel(t: dict, df: pd.DataFrame) -> pd.DataFrame:
 # 2019
 # =============================================================================================
 
-def records_2019(t: dict, cats: dict) -> pd.DataFrame:
+# 2019 派单 handled by the districts (区级部门 + 街乡镇; the report prints no 2019 unit figure, only the chart
+# “2019年和2020年各区办理情况” of 三 (一)): this share of each cell, spread over the districts in proportion to
+# their 2020 counts times a seeded factor (2020's rise was not even), and in each district split between its
+# departments and its streets as in 2020.  The rest of 派单 keeps no handler (city bodies and enterprises).
+DISTRICTS_2019_SHARE = 74
+DISTRICTS_2019_FACTOR = (0.8, 1.15)
+
+
+def districts_2019(sol: dict) -> list[tuple[str, str, float]]:
+    """(district, level, weight) of the 2019 派单 handled by the districts: deterministic."""
+    rng = random.Random(PREV)
+    out = []
+    for d in sorted(sol):
+        if not isinstance(sol[d], dict) or "total" not in sol[d]:
+            continue
+        f = rng.uniform(*DISTRICTS_2019_FACTOR)
+        total, dept = sol[d]["total"], sol[d]["dept"]
+        out += [(d, DEPT, dept * f), (d, STREET, (total - dept) * f)]
+    return out
+
+
+def records_2019(t: dict, cats: dict, sol: dict | None = None) -> pd.DataFrame:
     """2019: each category's total from its printed 环比 (the nearest count to the middle of the admissible
     range), the three unprinted ones of the 2019 top ten and the others invented; months, 派单 share and
-    channels flat."""
+    channels flat; with ``sol`` (the 2020 districts), 派单 partly by district and level (districts_2019)."""
+    where = districts_2019(sol) if sol else []
     total_2020 = sum(sum(s.values()) for s in cats.values())
     p = Decimal(t["total"]["yoy_pct"])
     lo = total_2020 / (1 + (p + Decimal("0.005")) / 100)
@@ -677,9 +699,19 @@ def records_2019(t: dict, cats: dict) -> pd.DataFrame:
                 for disposition, y in ((DISPATCHED, disp), (DIRECT, x - disp)):
                     net = y * 8 // 100
                     for channel, z in ((PHONE, y - net), (NETWORK, net)):
+                        if not z:
+                            continue
+                        month = f"{PREV}-{m + 1:02d}"
+                        if disposition == DISPATCHED and where:
+                            part = z * DISTRICTS_2019_SHARE // 100
+                            for (d, level, _), k in zip(where, apportion(part, [w for _, _, w in where])):
+                                if k:
+                                    recs.append((month, channel, disposition, l1, l2, d, level, k))
+                            z -= part
                         if z:
-                            recs.append((f"{PREV}-{m + 1:02d}", channel, disposition, l1, l2, z))
-    df = pd.DataFrame(recs, columns=["month", "channel", "disposition", "category_l1", "category_l2", "count"])
+                            recs.append((month, channel, disposition, l1, l2, None, None, z))
+    df = pd.DataFrame(recs, columns=["month", "channel", "disposition", "category_l1", "category_l2", "district",
+                                     "handler_level", "count"])
     for col in COLUMNS:
         if col not in df:
             df[col] = None
@@ -801,7 +833,7 @@ def generate(out_dir: Path) -> dict[str, Path]:
         else:
             street_counts[district] = street_totals(dinfo[district], names, n)
     df = build_rows(sol, cats, months, dcells, ccells, street_counts)
-    df19 = records_2019(t, cats)
+    df19 = records_2019(t, cats, sol)
     rk = rankings(t, sol, street_counts, ccells)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "assessment").mkdir(exist_ok=True)

@@ -21,6 +21,11 @@ from .document import Document, Figure, Heading, Para
 if TYPE_CHECKING:
     from ..records import RecordStore
 
+# ``{{ generated }}`` in an analyst's ``replace``: the generated text (with its footnote calls), which the
+# analyst's words continue in the same paragraph.  Markdown sees a placeholder; the generated HTML goes in after.
+_CITES_GENERATED = re.compile(r"\{\{\s*generated\s*\}\}")
+_GENERATED_SLOT = "\ue000generated\ue000"
+
 SectionBuilder = Callable[["BuildContext", Any], None]
 SECTION_TYPES: dict[str, SectionBuilder] = {}
 
@@ -126,7 +131,14 @@ class BuildContext:
         if entry.before:
             self.add(self.analyst_text(f"{pid}.before", entry.before, ctx, where))
         if entry.replace is not None:
-            para = self.analyst_text(pid, entry.replace, ctx, where)
+            if generated is not None and _CITES_GENERATED.search(entry.replace):
+                # the analyst continues the generated sentence in the same paragraph: "{{ generated }}上升的主要原因：…"
+                if manifest is not None:
+                    manifest.restore_pending(generated_numbers)
+                para = self.analyst_text(pid, entry.replace, {**ctx, "generated": _GENERATED_SLOT}, where)
+                para.html = Markup(str(para.html).replace(_GENERATED_SLOT, str(generated)))
+            else:
+                para = self.analyst_text(pid, entry.replace, ctx, where)
             para.generated = generated
             self.add(para)
         elif generated is not None:
@@ -169,6 +181,7 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Do
     ctx.para("preface", None)
     for spec in kind.sections:
         ctx.build_section(spec, 1)
+    ctx.para("closing", None)        # the analysts' closing paragraphs after the last section (commentary only)
     known = {s.id for s in _walk(kind.sections)}
     unknown = sorted(set(pf.sections) - known)
     if unknown:

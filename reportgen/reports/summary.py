@@ -1,7 +1,8 @@
 """A heading and paragraphs written from the period's headline figures (the work report's 一 and the
 openings of its 二 and 三).
 
-``params.paragraphs``: wording keys, one paragraph each.  ``params.wan``: decimals of 万件 here
+``params.paragraphs``: wording keys, one paragraph each; a list of keys in that list is one paragraph
+(the sentences of its templates run on; the paragraph id is the first key's).  ``params.wan``: decimals of 万件 here
 (the work report prints its headline figures with two).  Every template gets:
 
 * ``total`` / ``total_change`` (against the comparison period, worded with ``change('环比')`` where the
@@ -16,6 +17,8 @@ openings of its 二 and 三).
 from __future__ import annotations
 
 from typing import Any
+
+from markupsafe import Markup
 
 from ..config.models import SectionSpec
 from ..metrics import cross, ranked, split
@@ -77,7 +80,10 @@ def summary(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     if spec.title:
         ctx.heading(level, spec.title)
     figures = headline_figures(ctx, int(p.get("wan", ctx.wan_places)), int(p.get("top_n", 10)))
-    for i, key in enumerate(p.get("paragraphs", []), start=1):
-        ctx.para(f"{spec.id}.{key.rsplit('.', 1)[-1]}", ctx.wording.render(key, **ctx.base_vars(), **figures), figures)
+    for keys in p.get("paragraphs", []):
+        # a list of keys is one paragraph (its sentences run on, as the edition prints them); named by the first
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        text = Markup("").join(ctx.wording.render(k, **ctx.base_vars(), **figures) for k in keys)
+        ctx.para(f"{spec.id}.{keys[0].rsplit('.', 1)[-1]}", text, figures)
     for child in spec.children:
         ctx.build_section(child, level + 1)

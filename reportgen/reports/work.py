@@ -1,6 +1,8 @@
 """Sections of the 接诉即办 work report (工作年度报告): handling by district and by functional zone.
 
-* ``district_handling`` (``params.chart_streets``: at most this many streets in the chart): one sub-section a district — its requests, share of all districts', the part its
+* ``district_handling`` (``params.chart_streets``: at most this many streets in the chart; ``params.chart_compare``:
+  first a chart of every district's requests in the comparison year and in the year, caption
+  ``params.compare_caption``, default ``work.districts.compare``): one sub-section a district — its requests, share of all districts', the part its
   district departments handled, its busiest streets (with their counts: '1.9万件' from ten thousand up,
   '6754件' below), its top categories, its busiest and quietest months; a chart of its streets and one of
   its months.
@@ -54,6 +56,16 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ctx.para(f"{spec.id}.intro", None)
     by, total = _district_totals(ctx, p)
     where = _where(ctx, p)
+    if p.get("chart_compare"):
+        # the districts' requests of the comparison year and of the year, side by side (grouped bars, 万件)
+        prev = cross(ctx.store, ctx.compare, "district", "handler_level", where)
+        names = [d.name for d in ctx.cfg.profile.districts]
+        years = ((ctx.compare.year, prev), (ctx.period.year, by))
+        ctx.figure(f"{spec.id}.compare", p.get("compare_caption", "work.districts.compare"), ChartSpec(
+            family="grouped_bar", categories=tuple(names),
+            series=tuple(Series(f"{y}年", tuple(float(Amount(sum(b.get(n, {}).values()), W).wan_value) for n in names))
+                         for y, b in years),
+            y_label="万件", value_labels=False, height_mm=70.0))
     for d in ctx.cfg.profile.districts:
         parts = by.get(d.name, {})
         if not parts:

@@ -24,7 +24,7 @@ from .reports.brief import BriefData
 
 FONTS_DIR = PROJECT_ROOT / "fonts"
 CHART_FONT = FONTS_DIR / "NotoSansCJKsc-Regular.otf"
-BODY_FONTS = ["FandolFang-Regular.otf", "LXGWWenKai-Regular.ttf", "NotoSansCJKsc-Regular.otf",
+BODY_FONTS = ["FandolFang-Regular.otf", "cwfs.ttf", "ARPLUKaiCN.ttf", "NotoSansCJKsc-Regular.otf",
               "FandolSong-Regular.otf", "NotoSerifCJKsc-Bold.otf"]
 
 
@@ -249,7 +249,7 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
     pdf, built.pages = render_pdf(built.html, base_url=PROJECT_ROOT,
                      allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
-                     strict=strict, front_pages=0 if built.doc.layout == "brief" else 2, layout=layout)
+                     strict=strict, layout=layout)
     if built.manifest is not None:
         write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
     rejects = rejects_path(out)

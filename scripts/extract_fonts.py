@@ -1,4 +1,4 @@
-"""Extract the Simplified-Chinese faces of Debian's Noto CJK collections into single font files.
+"""Extract the Simplified-Chinese faces of Debian's Noto CJK (and AR PL UKai) collections into single font files.
 
 fontconfig picks the SC face of a .ttc by name, but WeasyPrint's @font-face loads face 0 of a
 collection (the Japanese one, with Japanese glyph forms), so the report ships single-face files.
@@ -12,6 +12,8 @@ WANTED = {
     "NotoSansCJKsc-Regular.otf": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "Noto Sans CJK SC"),
     "NotoSansCJKsc-Bold.otf": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "Noto Sans CJK SC"),
     "NotoSerifCJKsc-Bold.otf": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", "Noto Serif CJK SC"),
+    # 楷体: AR PL UKai, the mainland face of the collection
+    "ARPLUKaiCN.ttf": ("/usr/share/fonts/truetype/arphic/ukai.ttc", "AR PL UKai CN"),
 }
 
 

@@ -12,7 +12,7 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # chromium: the browser the preview's end-to-end tests drive (Playwright with Debian's chromium; nothing downloaded)
 # postgresql: the server the tests start on a private socket (tickets aggregated in the database)
 # openjdk-17-jre-headless: Java for the local Spark session of the tickets' test
-PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-lxgw-wenkai chromium postgresql openjdk-17-jre-headless"
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-cwtex-fs chromium postgresql openjdk-17-jre-headless"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
@@ -31,11 +31,12 @@ if [ ! -f fonts/FandolFang-Regular.otf ] || [ ! -f fonts/FandolSong-Regular.otf 
   cp "$(find "$tmp" -name FandolFang-Regular.otf | head -1)" "$(find "$tmp" -name FandolSong-Regular.otf | head -1)" fonts/
   rm -rf "$tmp"
 fi
-[ -f fonts/LXGWWenKai-Regular.ttf ] || cp /usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf fonts/
+# cwTeX 仿宋 fills the few characters FandolFang lacks (e.g. 漷 of 漷县镇)
+[ -f fonts/cwfs.ttf ] || cp /usr/share/fonts/truetype/cwtex/cwfs.ttf fonts/
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-if ! .venv/bin/python -c "import reportgen, pytest, pypdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd, time_machine" >/dev/null 2>&1 \
+if ! .venv/bin/python -c "import reportgen, pytest, pypdf, pymupdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd, time_machine" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
   touch .venv/.installed

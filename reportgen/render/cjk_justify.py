@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-CJK = re.compile(r"[^\s\u200b]")     # every visible character (the name is historical: CJK text is the point)
+# the characters that take the line's extra space: CJK ideographs and CJK punctuation — never the digits of a
+# number or Latin letters, which stay as the font sets them
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\uff5e“”‘’—…·]")
 _enabled = False
 
 

@@ -105,21 +105,24 @@ def page_map(rendered, offset: int) -> dict:
 
 
 def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
-               front_pages: int = 2, layout: dict | None = None) -> tuple[bytes, int]:
+               layout: dict | None = None) -> tuple[bytes, int]:
     """Lay out and write the PDF; returns its bytes and its number of pages.
 
     ``layout`` (a dict, filled in): where each block landed — see :func:`page_map` (the preview
     draws its pages from it).
 
-    The body's page numbers start at 1 after the cover and the 目录: the first layout finds on
-    which page the body begins, and the page counter is set so that this page is — 1 —.
+    The body's page numbers start at 1 after the cover and the 目录 (the stylesheet resets the page
+    counter on the first body page), so the document is laid out once.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from .cjk_justify import enable as enable_cjk_justification
+    from .floats import enable as enable_floats
+    from .lines import set_lines
 
     enable_cjk_justification()
+    enable_floats()
 
     counter = _Counter()
     wlog = logging.getLogger("weasyprint")
@@ -127,15 +130,11 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
     try:
         fonts = FontConfiguration()
         fetcher = make_url_fetcher(allowed_roots)
+        html = set_lines(html, Path(base_url) / "fonts")
         document = HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
-        offset = front_pages  # the usual case: cover + one 目录 page; a brief has none
-        for _ in range(3):
-            css = CSS(string=f"@page :first {{ counter-reset: page {1 - offset}; }}", font_config=fonts)
-            rendered = document.render(stylesheets=[css], font_config=fonts, optimize_images=False)
-            first_body = next((i for i, p in enumerate(rendered.pages) if p._page_box.page_type.name == "body"), 0)
-            if first_body == offset:
-                break
-            offset = first_body
+        # one layout: the page counter restarts at the first body page (report.css, @page :nth(1 of body))
+        rendered = document.render(font_config=fonts, optimize_images=False)
+        offset = next((i for i, p in enumerate(rendered.pages) if p._page_box.page_type.name == "body"), 0)
         if strict and counter.records:
             msgs = "；".join(r.getMessage() for r in counter.records[:5])
             raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")

@@ -21,7 +21,7 @@ _TAG = re.compile(r"(<[^>]+>)")
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _BEFORE_OPEN = re.compile(f"(?<=[{_CJK}0-9A-Za-z%，、：；。）])(?=[“‘])")
 _AFTER_CLOSE = re.compile(f"(?<=[”’])(?=[{_CJK}0-9A-Za-z“‘（])")
-UNITS = ("件/万人", "万件", "万人", "百分点", "件", "分", "位", "个", "名", "万", "%", "倍")
+UNITS = ("件/万人", "万件", "万人", "百分点", "件", "分", "位", "个", "名", "万", "%", "倍", "年", "月", "日", "时")
 _NUM_UNIT = re.compile(r"(?<![#\d.])[-−]?\d+(?:\.\d+)?(?:" + "|".join(re.escape(u) for u in UNITS) + ")")
 ZWSP = "\u200b"
 

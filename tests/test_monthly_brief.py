@@ -296,3 +296,11 @@ def test_chinese_lines_are_justified_to_the_right_edge(miyun, page):
     # unjustified, such lines stop short by up to a character (16 pt)
     ragged = [e for e in ends if edge - 15 < e < edge - 4]
     assert ragged == [] and sum(e >= edge - 4 for e in ends) >= 8
+
+
+def test_layout_a_typesetter_accepts(miyun):
+    """No stretched line, no number spread apart, no ragged line, no part-empty page, nothing past the edge."""
+    from .layout import measure
+
+    found = measure(miyun[1] if isinstance(miyun, tuple) else miyun)
+    assert found.counts() == (0, 0, 0, 0, 0), found

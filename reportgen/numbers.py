@@ -17,13 +17,46 @@ WAN = Decimal(10000)
 
 
 def round_half_up(value: Decimal, places: int) -> Decimal:
-    """Round an exact decimal half-up to ``places`` decimals (2.45 → 2.5, -2.45 → -2.5)."""
+    """Round an exact decimal half-up to ``places`` decimals (2.45 → 2.5, -2.45 → -2.5).
+
+    A value that rounds to zero is zero without a sign (-0.04 → 0.0, never -0.0), so no number
+    formatted from it prints as “-0.0”, “-0.00” or “-0%”."""
     quantum = Decimal(1).scaleb(-places)
-    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    rounded = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
 def fmt_decimal(value: Decimal, places: int) -> str:
+    """The one formatting of a number: half-up to ``places`` decimals, no sign on a zero."""
     return f"{round_half_up(value, places):.{places}f}"
+
+
+def fmt_number(value: float | int | Decimal, places: int) -> str:
+    """A chart's axis tick (a position, not a figure of the data): the float's shortest decimal form,
+    then as ``fmt_decimal`` — 0.30000000000000004 → '0.3', -1e-17 → '0.0'."""
+    exact = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(repr(float(value)))
+    return fmt_decimal(exact, places)
+
+
+class Wan(Decimal):
+    """A printed 万 figure that remembers its exact count.
+
+    As a ``Decimal`` it *is* the printed figure (0.1 for 523 件 at one decimal): it compares, formats
+    and computes as that.  ``float()`` of it is the exact count in 万 (0.0523), the position a chart
+    plots: charts draw the data's precision, only their labels show the rounded figure."""
+
+    __slots__ = ("count",)
+
+    def __new__(cls, printed: Decimal, count: int) -> Wan:
+        self = super().__new__(cls, printed)
+        self.count = int(count)
+        return self
+
+    def __float__(self) -> float:
+        return self.count / 10000      # int / int: the correctly rounded float of the exact quotient
+
+    def __reduce__(self):
+        return (Wan, (str(self), self.count))
 
 
 @dataclass(frozen=True)
@@ -39,8 +72,15 @@ class Amount:
             object.__setattr__(self, "source", source_of(self.count))
 
     @property
-    def wan_value(self) -> Decimal:
-        return round_half_up(Decimal(self.count) / WAN, self.places)
+    def wan_value(self) -> Wan:
+        """The printed 万 figure as a number (thresholds compare it); ``float()`` of it is the exact
+        position for a chart (see ``Wan``)."""
+        return Wan(round_half_up(Decimal(self.count) / WAN, self.places), self.count)
+
+    @property
+    def position(self) -> float:
+        """The exact count in 万 as a float: where a chart draws it (never printed)."""
+        return int(self.count) / 10000
 
     @property
     def wan_num(self) -> str:

@@ -59,3 +59,30 @@ def test_delta_words():
     assert Delta(D("-17.38"), 2, "件/万人").words() == "环比下降17.38件/万人"
     assert Delta(D("3.005"), 2, "件/万人").words() == "环比上升3.01件/万人"
     assert Delta(D("0.004"), 2, "件/万人").words() == "环比持平"
+
+
+def test_a_value_that_rounds_to_zero_prints_without_sign():
+    from reportgen.numbers import Delta, fmt_decimal, fmt_number
+
+    assert fmt_decimal(D("-0.04"), 1) == "0.0"
+    assert fmt_decimal(D("-0.004"), 2) == "0.00"
+    assert fmt_decimal(D("-0.4"), 0) == "0"
+    assert str(round_half_up(D("-0.04"), 1)) == "0.0"
+    assert f"{round_half_up(D('-0.04'), 1):.1f}" == "0.0"           # as the charts' share labels format it
+    assert fmt_number(-1e-17, 1) == "0.0" and fmt_number(0.1 + 0.2, 1) == "0.3"
+    c = Change(99_996, 100_000)                                       # -0.004 %
+    assert (c.signed_pct_num, c.pct, c.words()) == ("0.0", "0.0%", "同比持平")
+    assert Delta(D("-0.001"), 2).words() == "环比持平"
+
+
+def test_wan_value_is_the_printed_figure_and_floats_to_the_exact_position():
+    import pickle
+
+    from reportgen.numbers import Wan
+
+    w = Amount(523).wan_value
+    assert isinstance(w, Wan) and w == D("0.1") and f"{w:.1f}" == "0.1" and w >= D("0.1")
+    assert float(w) == 0.0523                                          # where a chart draws it
+    assert Amount(523).position == 0.0523
+    back = pickle.loads(pickle.dumps(w))
+    assert back == w and float(back) == 0.0523

@@ -108,3 +108,33 @@ def test_dense_places_are_consecutive_and_ties_share_a_place(scores, n):
     for (p, members), level in zip(places, distinct):
         assert {u.score for u in members} == {level}
         assert len(members) == sum(1 for s in scores if Decimal(s) / 100 == level)
+
+
+@SETTINGS
+@given(num=st.integers(min_value=-10 ** 12, max_value=10 ** 12), scale=st.integers(min_value=0, max_value=8),
+       places=st.integers(min_value=0, max_value=3))
+@example(num=-4, scale=2, places=1)       # -0.04 → '0.0', never '-0.0'
+@example(num=-5, scale=2, places=1)       # -0.05 → '-0.1' (half away from zero)
+@example(num=-4, scale=1, places=0)       # -0.4 → '0', never '-0'
+def test_no_formatted_zero_has_a_sign(num, scale, places):
+    from reportgen.numbers import fmt_decimal, fmt_number, round_half_up
+
+    value = Decimal(num).scaleb(-scale)
+    text = fmt_decimal(value, places)
+    assert text == half_up(num, 10 ** scale, places)
+    if Decimal(text) == 0:
+        assert not text.startswith("-"), text
+        assert not f"{round_half_up(value, places):.{places}f}".startswith("-")
+    assert not fmt_number(float(value), places).startswith("-") or Decimal(fmt_number(float(value), places)) != 0
+
+
+@SETTINGS
+@given(current=st.integers(min_value=0, max_value=10 ** 8), previous=st.integers(min_value=1, max_value=10 ** 8),
+       places=st.integers(min_value=0, max_value=2))
+@example(current=99_996, previous=100_000, places=1)   # −0.004 % → '0.0', 持平
+def test_no_change_prints_minus_zero(current, previous, places):
+    c = Change(current, previous, places)
+    for text in (c.signed_pct_num, c.pct):
+        if Decimal(text.rstrip("%")) == 0:
+            assert not text.startswith("-"), text
+            assert c.words("同比") == "同比持平"

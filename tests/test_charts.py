@@ -415,3 +415,231 @@ def test_font_not_installed_needs_font_face_in_html(style, tmp_path):
     txt = subprocess.run(["pdftotext", str(tmp_path / "fontface.pdf"), "-"], check=True,
                          capture_output=True, text=True).stdout
     assert "网络交易" in txt
+
+
+# --------------------------------------------------------------------------
+# issue 15 (item 4): precision, dual axes, legends, combo charts, wrapping, no “-0.0”
+
+
+def _svg_ticks(svg: bytes, cats) -> tuple[dict[float, str], dict[float, str]]:
+    """Left and right axis tick numbers of a chart, read back from its SVG: {y: text}."""
+    root = ET.fromstring(svg)
+    items = []
+    for t in root.iter(f"{SVG_NS}text"):
+        anchor = re.search(r"text-anchor:\s*(\w+)", t.get("style", "")).group(1)
+        items.append((t.text or "", anchor, float(t.get("x")), float(t.get("y"))))
+    cat_x = [x for s, _a, x, _y in items if s in cats]
+    lo, hi = min(cat_x), max(cat_x)
+    num = re.compile(r"-?\d+(\.\d+)?")
+    left = {round(y, 1): s for s, a, x, y in items if num.fullmatch(s) and a == "end" and x < lo}
+    right = {round(y, 1): s for s, a, x, y in items if num.fullmatch(s) and a == "start" and x > hi}
+    return left, right
+
+
+def _line_segments(fig):
+    """(line, segment) of every series' line (not the zero line) in display units."""
+    import numpy as np
+
+    out = []
+    for a in fig.axes:
+        for ln in a.get_lines():
+            if ln.get_label().startswith("_"):
+                continue
+            xy = ln.get_transform().transform(np.asarray(ln.get_xydata(), dtype=float))
+            out += [(ln, (*p, *q)) for p, q in zip(xy[:-1], xy[1:])
+                    if np.isfinite(p).all() and np.isfinite(q).all()]
+    return out
+
+
+def _value_labels(fig):
+    return [t for a in fig.axes for t in a.texts if t.get_visible() and t.get_text()
+            and re.fullmatch(r"-?[\d.]+%?", t.get_text())]
+
+
+SHARE = ChartSpec("dual", ("住房", "城乡建设", "环境保护", "公共服务", "市容环卫", "市政"),
+                  (Series("占比变化", (-1.7, -2.4, -0.9, -0.3, -0.3, -1.0),
+                          ("-1.7", "-2.4", "-0.9", "-0.3", "-0.3", "-1.0"), color="signed"),
+                   Series("同比", (69.2, 34.4, 36.7, 100.6, 87.7, 33.1),
+                          ("69.2", "34.4", "36.7", "100.6", "87.7", "33.1"), axis="right", kind="line")),
+                  y_label="百分点", y2_label="%", height_mm=70)
+COMBO = ChartSpec("dual", MONTHS, (
+    Series("承办量", tuple(float(v * 100) for v in THIS), kind="bar"),
+    *(Series(name, tuple(float(v * (9 - k)) for v in LAST), axis="right", kind="line")
+      for k, name in enumerate(("住房", "市场管理", "城乡建设", "市容环卫", "交通管理")))),
+    y_label="件", y2_label="件", value_labels=False, height_mm=62)
+
+
+@pytest.mark.parametrize("spec", [family_specs()["dual"][0], SHARE, COMBO], ids=["volume", "share", "combo"])
+def test_dual_axes_share_gridlines_with_round_ticks(spec, style):
+    from decimal import Decimal
+
+    left, right = _svg_ticks(draw_svg(spec, style), spec.categories)
+    assert len(left) >= 4 and sorted(left) == sorted(right), (left, right)   # same y positions
+    for ticks in (left, right):
+        vals = [Decimal(ticks[y]) for y in sorted(ticks, reverse=True)]     # bottom-up
+        steps = {b - a for a, b in zip(vals, vals[1:])}
+        assert len(steps) == 1                                               # evenly spaced
+        step = steps.pop()
+        mantissa = step.scaleb(-step.adjusted()).normalize()
+        assert mantissa in {Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5)}, step
+
+
+@pytest.mark.parametrize("spec", [family_specs()["dual"][0], SHARE, COMBO], ids=["volume", "share", "combo"])
+def test_dual_series_use_most_of_the_height(spec, style):
+    fig, ctx = _figure(spec, style)
+    try:
+        ax = fig.axes[0]
+        h = ax.bbox.height
+        for a in fig.axes:
+            ys = [y for ln in a.get_lines() for y in ln.get_transform().transform(ln.get_xydata())[:, 1]
+                  if ln.get_xydata().size and ln.get_label() and not ln.get_label().startswith("_")]
+            ys += [v for p in a.patches for v in (p.get_window_extent().y0, p.get_window_extent().y1)]
+            if ys:
+                assert (max(ys) - min(ys)) / h >= 0.5, (a, (max(ys) - min(ys)) / h)
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("spec", [family_specs()["dual"][0], family_specs()["line"][0], SHARE],
+                         ids=["volume", "two-lines", "share"])
+def test_value_labels_never_cross_another_series_or_each_other(spec, style):
+    from reportgen.charts.labels import segment_hits_box
+
+    fig, ctx = _figure(spec, style)
+    try:
+        labels = _value_labels(fig)
+        assert len(labels) >= len(spec.categories)      # thinned at most, not dropped wholesale
+        boxes = [t.get_window_extent() for t in labels]
+        assert not _overlaps(boxes)
+        segs = _line_segments(fig)
+        for t, box in zip(labels, boxes):
+            x, y = t.xy
+            own = [ln for ln in t.axes.get_lines() if float(x).is_integer()
+                   and len(ln.get_ydata()) > int(x) and ln.get_ydata()[int(x)] == y]
+            for ln, seg in segs:
+                if ln in own:            # a label may touch its own line at a dip, never another
+                    continue
+                assert not segment_hits_box(seg, box), (t.get_text(), ln.get_label())
+            # inside the plot
+            assert fig.axes[0].bbox.y0 - 0.5 <= box.y0 and box.y1 <= fig.axes[0].bbox.y1 + 0.5
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_combo_bars_are_light_under_lines(style):
+    from matplotlib.colors import to_rgb
+
+    fig, ctx = _figure(COMBO, style)
+    try:
+        bar = fig.axes[0].patches[0].get_facecolor()
+        assert sum(bar[:3]) / 3 > 0.6                      # a light tint: the five lines read over it
+        colors = {ln.get_color() for ln in fig.axes[1].get_lines()}
+        assert len(colors) == 5 and all(sum(to_rgb(c)) / 3 < 0.7 for c in colors)
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+LONG_LEGEND = ChartSpec("line", MONTHS, tuple(
+    Series(n, tuple(v / (k + 1) for v in THIS)) for k, n in enumerate(
+        ("物业服务不规范", "小区停车秩序管理", "小区安保问题", "业主大会及业主委员会", "物业收费问题"))),
+    y_label="万件", value_labels=False, height_mm=62)
+
+
+@pytest.mark.parametrize("width", [150.0, 100.0, 60.0])
+def test_legend_inside_the_figure(style, width):
+    spec = ChartSpec(**{**LONG_LEGEND.__dict__, "width_mm": width})
+    fig, ctx = _figure(spec, style)
+    try:
+        leg = fig.legends[0]
+        box = leg.get_window_extent()
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1 + 0.5
+        texts = [t.get_text().replace("\n", "") for t in leg.get_texts()]
+        assert texts == [s.name for s in spec.series]           # nothing cut off
+        for t in leg.get_texts():
+            e = t.get_window_extent()
+            assert fig.bbox.x0 <= e.x0 and e.x1 <= fig.bbox.x1
+        # the legend stays above the plot
+        assert box.y0 >= fig.axes[0].bbox.y1
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_wrap_label_breaks_between_words(style):
+    from reportgen.charts.style import ensure_fonts, text_width_pt, wrap_label
+
+    ensure_fonts(style)
+    narrow = text_width_pt("白纸坊", style) + 1
+    assert wrap_label("白纸坊街道", narrow, style) == "白纸坊\n街道"
+    assert wrap_label("大数据中心", narrow, style) == "大数据\n中心"
+    assert wrap_label("金顶街街道", narrow, style) == "金顶街\n街道"
+    assert wrap_label("劳动和社会保障", text_width_pt("社会保障", style) + 1, style) == "劳动和\n社会保障"
+    assert wrap_label("北京市大数据中心", narrow, style) == "北京市\n大数据\n中心"
+    assert wrap_label("石景山区", narrow, style) is None                 # never 石景山/区
+    assert wrap_label("石景山区", 100, style) == "石景山区"
+    assert wrap_label("10月", 5, style) is None
+
+
+def test_category_axis_wraps_at_word_boundaries_or_rotates(style):
+    streets = ("白纸坊街道", "大栅栏街道", "金顶街街道", "八宝山街道", "鲁谷街道", "苹果园街道",
+               "广宁街道", "五里坨街道", "老山街道", "古城街道", "八角街道", "大数据中心")
+    vals = tuple(float(1000 + 100 * i) for i in range(len(streets)))
+    for cats in (streets, ("东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区",
+                           "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区")):
+        spec = ChartSpec("bar", cats, (Series("办理量", vals[:len(cats)] + (1.0,) * (len(cats) - len(vals))),),
+                         y_label="件", legend=False, value_labels=False, height_mm=55)
+        fig, ctx = _figure(spec, style)
+        try:
+            labels = fig.axes[0].get_xticklabels()
+            for t, c in zip(labels, cats):
+                lines = t.get_text().split("\n")
+                assert "".join(lines) == c
+                assert all(len(ln) >= 2 for ln in lines), lines
+                for ln in lines[1:]:
+                    assert ln in ("街道", "中心"), lines                  # only before a suffix here
+            if any("\n" in t.get_text() for t in labels):
+                assert {t.get_rotation() for t in labels} == {0.0}
+        finally:
+            ctx.__exit__(None, None, None)
+
+
+def test_small_series_are_drawn_at_their_precision_in_jian(style):
+    """Exact positions (not 0.1 万 steps), in 件 when the 万 ticks would need a step below 0.1."""
+    from reportgen.numbers import Amount
+
+    tourism = (507, 760, 591, 760, 1351, 845, 1267, 1351, 844, 1436, 507, 422)
+    culture = (17992, 19991, 23989, 27987, 30986, 35984, 42980, 62971, 72000, 60972, 53975, 59973)
+    spec = ChartSpec("dual", MONTHS, (
+        Series("文化市场", tuple(float(Amount(c).wan_value) for c in culture), kind="line"),
+        Series("旅游消费", tuple(float(Amount(c).wan_value) for c in tourism), axis="right", kind="line")),
+        y_label="万件", y2_label="万件", value_labels=False)
+    assert spec.series[1].values[-1] == 0.0422               # not the printed 0.0
+    svg = draw_svg(spec, style)
+    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG_NS}text")]
+    assert "件" in texts and "万件" in texts                 # right axis in 件, left still in 万件
+    left, right = _svg_ticks(svg, MONTHS)
+    assert sorted(left) == sorted(right)
+    assert all(re.fullmatch(r"\d+", s) for s in right.values()), right
+    fig, ctx = _figure(spec, style)
+    try:
+        line = fig.axes[1].get_lines()[0]
+        assert list(line.get_ydata()) == [float(c) for c in tourism]
+        lo, hi = fig.axes[1].get_ylim()
+        assert (max(tourism) - min(tourism)) / (hi - lo) > 0.5   # not a flat line along an edge
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_no_tick_prints_minus_zero(style):
+    for spec in (SHARE, ChartSpec("bar", ("甲", "乙", "丙"), (Series("s", (-0.3, 0.2, 0.1)),)),
+                 ChartSpec("line", MONTHS, (Series("s", tuple((i - 6) / 100 for i in range(12))),))):
+        texts = [t.text or "" for t in ET.fromstring(draw_svg(spec, style)).iter(f"{SVG_NS}text")]
+        assert not [t for t in texts if re.fullmatch(r"-0(\.0+)?%?", t)], texts
+
+
+def test_two_lines_on_one_axis_keep_all_labels(style):
+    spec, _cats, values = family_specs()["line"]
+    fig, ctx = _figure(spec, style)
+    try:
+        assert sorted(t.get_text() for t in _value_labels(fig)) == sorted(values)
+    finally:
+        ctx.__exit__(None, None, None)

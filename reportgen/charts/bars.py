@@ -213,7 +213,7 @@ def draw_hbar(spec, style):
     ax.tick_params(axis="x", labelcolor="#8c8c8c")
     if spec.y_label:  # the unit of the (horizontal) value axis
         ax.set_xlabel(spec.y_label, loc="right", color="#595959", labelpad=2)
-    add_legend(fig, spec, handles, [s.name for s in spec.series])
+    add_legend(fig, spec, handles, [s.name for s in spec.series], style)
     for t in texts_all:
         t.set_in_layout(False)
     _ensure_width(fig, ax, texts_all)

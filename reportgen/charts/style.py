@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import matplotlib as mpl
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import Formatter
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
@@ -189,11 +189,16 @@ def series_colors(spec, style: ChartStyle) -> list[str]:
 
     Bars take the palette in order (navy, light blue, …).  Lines in a chart
     that also has bars start after the colours the bars used, from orange on,
-    so a line never disappears against bars of the same blue.
+    so a line never disappears against bars of the same blue.  Bars under two
+    or more lines of the other axis (a combo chart: months as bars, the top
+    categories as lines) take a light tint of their colour, so the lines read
+    over them.
     """
     kinds = [series_kind(spec, s) for s in spec.series]
     pal = style.palette
     has_bars = "bar" in kinds
+    bar_sides = {s.axis for s, k in zip(spec.series, kinds) if k == "bar"}
+    overlay = sum(1 for s, k in zip(spec.series, kinds) if k == "line" and s.axis not in bar_sides) >= 2
     out: list[str] = []
     bar_i = 0
     line_i = 0
@@ -201,6 +206,8 @@ def series_colors(spec, style: ChartStyle) -> list[str]:
         if k == "bar" or not has_bars:
             c = pal[bar_i % len(pal)] if has_bars else pal[line_i % len(pal)]
             if has_bars:
+                if overlay:
+                    c = tint(c, BAR_UNDER_LINES_TINT)
                 bar_i += 1
             else:
                 line_i += 1
@@ -221,6 +228,15 @@ def series_kind(spec, s) -> str:
     return "bar"
 
 
+BAR_UNDER_LINES_TINT = 0.3   # share of the colour mixed with white
+
+
+def tint(color: str, amount: float) -> str:
+    """``color`` mixed with white: ``amount`` of the colour, the rest white."""
+    r, g, b = mpl.colors.to_rgb(color)
+    return mpl.colors.to_hex(tuple(1 - amount * (1 - c) for c in (r, g, b)))
+
+
 def text_on(color: str) -> str:
     """Black or white, whichever reads better on ``color``."""
     r, g, b = mpl.colors.to_rgb(color)
@@ -232,10 +248,37 @@ def text_on(color: str) -> str:
 # axes decoration
 
 
-def plain_formatter() -> ScalarFormatter:
-    f = ScalarFormatter(useOffset=False, useMathText=False)
-    f.set_scientific(False)
-    return f
+class TickFormatter(Formatter):
+    """Axis tick numbers: plain decimals, as many as the ticks need (all ticks of an axis with the
+    same number of decimals: 0.00 0.02 0.04; 2.5 5.0 7.5; 400 800), formatted by
+    ``reportgen.numbers.fmt_number`` (half-up, never “-0.0”); no offset, no scientific notation."""
+
+    MAX_DECIMALS = 4
+
+    def __init__(self) -> None:
+        self.decimals = 0
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.decimals = tick_decimals(locs, self.MAX_DECIMALS)
+
+    def __call__(self, x, pos=None) -> str:
+        from ..numbers import fmt_number
+
+        return fmt_number(x, self.decimals)
+
+
+def tick_decimals(values, max_decimals: int = 4) -> int:
+    """The fewest decimals that write every value in ``values`` exactly (up to ``max_decimals``)."""
+    for d in range(max_decimals + 1):
+        if all(abs(v * 10 ** d - round(v * 10 ** d)) < 1e-6 * max(1.0, abs(v) * 10 ** d)
+               for v in values):
+            return d
+    return max_decimals
+
+
+def plain_formatter() -> TickFormatter:
+    return TickFormatter()
 
 
 def style_value_axis(ax, which: str = "y", grid: bool = True) -> None:
@@ -273,13 +316,95 @@ def draw_units(ax, spec, ax2=None) -> list:
     return texts
 
 
-def add_legend(fig, spec, handles, labels) -> None:
-    """One row (or a few balanced rows) above the plot, no frame."""
+def legend_layout(labels, width_pt: float, style: ChartStyle) -> tuple[int, list[str]]:
+    """Columns and (wrapped) entry texts of a legend that fits ``width_pt``: as many columns as fit
+    (balanced: 5 entries in 3 + 2, never 4 + 1), entries wrapped at word boundaries when even one
+    column is too wide.  matplotlib fills a legend column by column, as measured here."""
+    fs = style.font_size_pt
+    mark = (mpl.rcParams["legend.handlelength"] + mpl.rcParams["legend.handletextpad"]) * fs
+    gap = mpl.rcParams["legend.columnspacing"] * fs
+    frame = 2 * (mpl.rcParams["legend.borderpad"] + mpl.rcParams["legend.borderaxespad"]) * fs + 2
+    avail = width_pt - frame
+    n = len(labels)
+    texts = list(labels)
+    widths = [mark + text_width_pt(t, style) for t in texts]
+
+    def total(ncols: int) -> float:
+        rows = math.ceil(n / ncols)
+        cols = [widths[i:i + rows] for i in range(0, n, rows)]
+        return sum(max(c) for c in cols) + gap * (len(cols) - 1)
+
+    for ncols in range(n, 0, -1):
+        rows = math.ceil(n / ncols)
+        ncols = math.ceil(n / rows)          # balanced columns for that many rows
+        if total(ncols) <= avail:
+            return ncols, texts
+    # one column is still too wide: wrap each entry
+    texts = [wrap_label(t, avail - mark, style) or t for t in texts]
+    return 1, texts
+
+
+def add_legend(fig, spec, handles, labels, style: ChartStyle) -> None:
+    """Centred above the plot, no frame, inside the figure: as many columns as fit its width."""
     if not spec.legend or len(handles) < 2:
         return
-    n = len(handles)
-    ncols = n if n <= 6 else math.ceil(n / math.ceil(n / 6))
-    fig.legend(handles, labels, loc="outside upper center", ncols=ncols, frameon=False)
+    width_pt = spec.width_mm / MM_PER_INCH * PT_PER_INCH
+    ncols, texts = legend_layout(labels, width_pt, style)
+    fig.legend(handles, texts, loc="outside upper center", ncols=ncols, frameon=False)
+
+
+# --------------------------------------------------------------------------
+# value axes: nice ticks shared by two axes
+
+_NICE = (1, 2, 25, 5)   # mantissas of a tick step (25 = 2.5)
+
+
+def nice_step_ticks(lo: float, hi: float, intervals: int) -> list[float]:
+    """``intervals + 1`` ticks with a round step (1, 2, 2.5 or 5 × 10^k), starting at a multiple of the
+    step, covering ``[lo, hi]`` with the smallest such step.  Tick values are exact decimals
+    (computed with ``Decimal``, returned as floats) so 0.1 + 0.2 never prints 0.30000000000000004."""
+    from decimal import Decimal
+
+    if not hi > lo:
+        raise ValueError("empty range")
+    k = math.floor(math.log10((hi - lo) / intervals)) - 1
+    while True:
+        for m in _NICE:
+            step = Decimal(m).scaleb(k - 1 if m == 25 else k)
+            fs = float(step)
+            start = Decimal(math.floor(lo / fs + 1e-9)) * step
+            if float(start + intervals * step) >= hi - 1e-9 * fs:
+                return [float(start + i * step) for i in range(intervals + 1)]
+        k += 1
+
+
+def shared_ticks(ranges: list[tuple[float, float]], choices=(4, 5, 6, 7, 3),
+                 slack: float = 0.08) -> list[list[float]]:
+    """Ticks for several value axes drawn over the same height, one list per range, all with the same
+    number of ticks, so every axis's ticks sit on the same gridlines.  The number of intervals is
+    taken from ``choices`` by how well the worst-filled axis is filled by its data; an earlier choice
+    wins unless a later one fills more than ``slack`` better."""
+    scored = []
+    for n in choices:
+        ticks = [nice_step_ticks(lo, hi, n) for lo, hi in ranges]
+        fill = min((hi - lo) / (t[-1] - t[0]) for (lo, hi), t in zip(ranges, ticks))
+        scored.append((fill, ticks))
+    top = max(f for f, _t in scored)
+    return next(t for f, t in scored if f >= top - slack)
+
+
+def data_range(values, include_zero: bool) -> tuple[float, float]:
+    """[lo, hi] of ``values`` (0 included for bars); a flat series gets a range around its value."""
+    vals = [float(v) for v in values if v is not None and not math.isnan(float(v))]
+    if not vals:
+        return (0.0, 1.0)
+    lo, hi = min(vals), max(vals)
+    if include_zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    if hi <= lo:
+        d = abs(hi) * 0.1 or 1.0
+        lo, hi = (lo, lo + d) if (include_zero and lo == 0.0) else (lo - d, hi + d)
+    return lo, hi
 
 
 # --------------------------------------------------------------------------
@@ -301,50 +426,85 @@ def text_width_pt(s: str, style: ChartStyle, size: float | None = None) -> float
 
 
 _BREAK_AFTER = set("-/、，,；;：:）)·—_ ")
+_CONJUNCTIONS = set("和与及")
 _UNIT_AFTER_NUMBER = set("年月日号时季度期周岁个件次万亿元")
+# Endings of Chinese administrative and organisational names, longest first.  A label breaks before
+# or after one of them ("白纸坊|街道", "大数据|中心", "北京市|大数据|中心") and never inside one.
+NAME_SUFFIXES = ("委员会", "管委会", "办事处", "管理局", "管理处", "开发区", "街道", "地区", "中心",
+                 "社区", "公司", "集团", "区", "县", "市", "乡", "镇")
+
+
+def label_breaks(s: str) -> dict[int, int]:
+    """Where a label may break between words: {position: cost} (``s[:pos]`` | ``s[pos:]``).
+
+    Word boundaries without a dictionary: after a separator (cost 0); before a name suffix of two
+    or more characters (1: 白纸坊|街道) and after any name suffix (2: 北京市|大数据); after a
+    conjunction (1: 劳动和|社会保障); between Chinese and Latin letters or digits (3).  Never inside
+    a run of letters and digits, nor inside a suffix.  Lines of one character are refused by the
+    caller (石景山|区 never)."""
+    n = len(s)
+    out: dict[int, int] = {}
+    inside: set[int] = set()            # positions inside a suffix: no break there
+
+    def add(pos: int, cost: int) -> None:
+        if 0 < pos < n and pos not in inside:
+            out[pos] = min(cost, out.get(pos, cost))
+
+    i = 0
+    found: list[tuple[int, str]] = []
+    while i < n:
+        for suf in NAME_SUFFIXES:
+            if s.startswith(suf, i):
+                found.append((i, suf))
+                inside.update(range(i + 1, i + len(suf)))
+                i += len(suf)
+                break
+        else:
+            i += 1
+    for i, suf in found:
+        if len(suf) >= 2:
+            add(i, 1)
+        add(i + len(suf), 2)
+    for i, ch in enumerate(s[:-1]):
+        nxt = s[i + 1]
+        if ch in _BREAK_AFTER:
+            add(i + 1, 0)
+        elif ch in _CONJUNCTIONS:
+            add(i + 1, 1)
+        elif (ch.isascii() and ch.isalnum()) != (nxt.isascii() and nxt.isalnum()) and nxt not in "%.":
+            if not (ch.isascii() and ch.isalnum() and nxt in _UNIT_AFTER_NUMBER):   # 10月, 2025年
+                add(i + 1, 3)
+    return out
 
 
 def wrap_label(s: str, max_pt: float, style: ChartStyle, size: float | None = None,
                max_lines: int = 3) -> str | None:
-    """Wrap a (mostly CJK) label into lines no wider than ``max_pt``.
+    """Wrap a (mostly Chinese) label into at most ``max_lines`` lines no wider than ``max_pt``,
+    breaking only between words (``label_breaks``): '白纸坊街道' → '白纸坊\n街道', '大数据中心' →
+    '大数据\n中心'; no line of a single character ('石景山区' stays whole).  Fewest lines first, then
+    the cheapest breaks, then the most even lines.  Returns ``None`` when no such wrapping fits
+    (the caller shrinks or rotates the labels instead)."""
+    import itertools
 
-    Breaks between any two CJK characters, preferring to break after
-    punctuation/separators; never inside a run of Latin letters or digits.
-    Returns ``None`` when it cannot fit into ``max_lines``.
-    """
     if text_width_pt(s, style, size) <= max_pt:
         return s
-    # tokens: runs of ASCII alnum/.%, or single other characters
-    # tokens: runs of ASCII letters/digits (with . and %), a number keeps the
-    # unit character that follows it ("10月", "2025年"), other chars alone
-    tokens: list[str] = []
-    for ch in s:
-        prev = tokens[-1][-1:] if tokens else ""
-        glue = prev.isascii() and prev.isalnum()
-        if glue and ((ch.isascii() and ch.isalnum()) or ch in ".%" or ch in _UNIT_AFTER_NUMBER):
-            tokens[-1] += ch
-        else:
-            tokens.append(ch)
-    lines: list[str] = []
-    cur = ""
-    for tok in tokens:
-        if cur and text_width_pt(cur + tok, style, size) > max_pt:
-            # prefer to move back to the last separator if it is close
-            cut = max((i for i, c in enumerate(cur) if c in _BREAK_AFTER), default=-1)
-            if cut >= len(cur) * 0.6 and cut < len(cur) - 1:
-                lines.append(cur[:cut + 1])
-                cur = cur[cut + 1:]
-            else:
-                lines.append(cur)
-                cur = ""
-        cur += tok
-    if cur:
-        lines.append(cur)
-    lines = [ln.strip() for ln in lines if ln.strip()]
-    if len(lines) > max_lines or any(text_width_pt(ln, style, size) > max_pt * 1.02
-                                     for ln in lines):
-        return None
-    return "\n".join(lines)
+    breaks = label_breaks(s)
+    best = None
+    for k in range(1, max_lines):
+        for cut in itertools.combinations(sorted(breaks), k):
+            bounds = (0, *cut, len(s))
+            lines = [s[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+            if any(len(ln) < 2 for ln in lines):
+                continue
+            widths = [text_width_pt(ln, style, size) for ln in lines]
+            if max(widths) > max_pt:
+                continue
+            key = (sum(breaks[c] for c in cut), max(widths))
+            if best is None or key < best[0]:
+                best = (key, lines)
+        if best is not None:
+            return "\n".join(best[1])
+    return None
 
 
 def fit_category_ticks(fig, ax, categories, style: ChartStyle) -> None:
@@ -352,9 +512,9 @@ def fit_category_ticks(fig, ax, categories, style: ChartStyle) -> None:
 
     1. as they are;
     2. slightly smaller (down to 80 % of the font size, not below 7 pt);
-    3. wrapped onto up to 3 lines (only for labels of 4+ characters, so
-       "10月" is never split);
-    4. rotated 45°.
+    3. wrapped onto up to 3 lines between words (``wrap_label``: 白纸坊/街道,
+       never 白纸/坊街/道 nor 石景山/区), at the full size or else the smaller one;
+    4. rotated 45° (a label that has no word break to fit).
 
     Call after a first layout pass (``fig.draw_without_rendering()``) so the
     axes width is known.
@@ -373,10 +533,12 @@ def fit_category_ticks(fig, ax, categories, style: ChartStyle) -> None:
         size = math.floor(fs * avail / widest * 10) / 10
         ax.tick_params(axis="x", labelsize=max(min_size, size))
         return
-    if max(len(c) for c in categories) >= 4:
-        wrapped = [wrap_label(c, avail, style) for c in categories]
+    for size in (fs, min_size):
+        wrapped = [wrap_label(c, avail, style, size) for c in categories]
         if all(w is not None for w in wrapped):
             ax.set_xticks(range(n), wrapped)
+            if size != fs:
+                ax.tick_params(axis="x", labelsize=size)
             return
     ax.set_xticks(range(n), categories)
     for t in ax.get_xticklabels():
@@ -384,44 +546,3 @@ def fit_category_ticks(fig, ax, categories, style: ChartStyle) -> None:
         t.set_rotation_mode("anchor")
         t.set_ha("right")
         t.set_va("top")
-
-
-def ensure_headroom(fig, axes_texts, max_iter: int = 4) -> None:
-    """Grow y limits until every value label lies inside its axes.
-
-    ``axes_texts``: list of (axes, [Text, ...], floor).  ``floor`` is a value
-    the lower limit must not cross when growing downwards (0 for axes whose
-    data are all >= 0, ``None`` for no limit).  Labels are positioned by
-    offset points from data, so the overflow in points stays constant while
-    the data is squeezed: iterate a few layout passes.
-    """
-    for _ in range(max_iter):
-        fig.draw_without_rendering()
-        changed = False
-        for ax, texts, floor in axes_texts:
-            texts = [t for t in texts if t.get_visible() and t.get_text()]
-            if not texts:
-                continue
-            box = ax.bbox
-            exts = [t.get_window_extent() for t in texts]
-            top = max(e.y1 for e in exts)
-            bottom = min(e.y0 for e in exts)
-            y0, y1 = ax.get_ylim()
-            span = y1 - y0
-            h = box.height
-            if h <= 0 or span <= 0:
-                continue
-            grow_top = top - (box.y1 - 1.0)
-            grow_bot = (box.y0 + 1.0) - bottom
-            n0, n1 = y0, y1
-            if grow_top > 0:
-                n1 = y1 + span * (grow_top / h) * 1.15 + span * 0.01
-            if grow_bot > 0:
-                n0 = y0 - span * (grow_bot / h) * 1.15 - span * 0.01
-                if floor is not None and y0 >= floor:
-                    n0 = max(n0, floor)
-            if (n0, n1) != (y0, y1):
-                ax.set_ylim(n0, n1)
-                changed = True
-        if not changed:
-            return

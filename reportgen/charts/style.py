@@ -360,9 +360,11 @@ _NICE = (1, 2, 25, 5)   # mantissas of a tick step (25 = 2.5)
 
 
 def nice_step_ticks(lo: float, hi: float, intervals: int) -> list[float]:
-    """``intervals + 1`` ticks with a round step (1, 2, 2.5 or 5 × 10^k), starting at a multiple of the
-    step, covering ``[lo, hi]`` with the smallest such step.  Tick values are exact decimals
-    (computed with ``Decimal``, returned as floats) so 0.1 + 0.2 never prints 0.30000000000000004."""
+    """``intervals + 1`` ticks with a round step (1, 2, 2.5 or 5 × 10^k) covering ``[lo, hi]`` with the
+    smallest such step, on multiples of the step: from the first multiple at or below ``lo``, or,
+    for a range ending at or below 0 (negative bars), up to the first multiple at or above ``hi``,
+    so 0 is the top tick.  Tick values are exact decimals (computed with ``Decimal``, returned as
+    floats), so 0.1 + 0.2 never prints 0.30000000000000004."""
     from decimal import Decimal
 
     if not hi > lo:
@@ -372,25 +374,35 @@ def nice_step_ticks(lo: float, hi: float, intervals: int) -> list[float]:
         for m in _NICE:
             step = Decimal(m).scaleb(k - 1 if m == 25 else k)
             fs = float(step)
-            start = Decimal(math.floor(lo / fs + 1e-9)) * step
-            if float(start + intervals * step) >= hi - 1e-9 * fs:
+            if hi <= 0:
+                end = Decimal(math.ceil(hi / fs - 1e-9)) * step
+                start = end - intervals * step
+                ok = float(start) <= lo + 1e-9 * fs
+            else:
+                start = Decimal(math.floor(lo / fs + 1e-9)) * step
+                ok = float(start + intervals * step) >= hi - 1e-9 * fs
+            if ok:
                 return [float(start + i * step) for i in range(intervals + 1)]
         k += 1
 
 
-def shared_ticks(ranges: list[tuple[float, float]], choices=(4, 5, 6, 7, 3),
-                 slack: float = 0.08) -> list[list[float]]:
+# intervals an axis may have, and what a count costs against how well the data fill the axis:
+# 4 or 5 intervals are the norm, 3 and 7 only when they fill far better
+TICK_INTERVALS = {4: 0.0, 5: 0.0, 6: 0.02, 3: 0.1, 7: 0.15}
+
+
+def shared_ticks(ranges: list[tuple[float, float]]) -> list[list[float]]:
     """Ticks for several value axes drawn over the same height, one list per range, all with the same
-    number of ticks, so every axis's ticks sit on the same gridlines.  The number of intervals is
-    taken from ``choices`` by how well the worst-filled axis is filled by its data; an earlier choice
-    wins unless a later one fills more than ``slack`` better."""
-    scored = []
-    for n in choices:
+    number of ticks, so every axis's ticks sit on the same gridlines.  The number of intervals is the
+    one whose worst-filled axis is filled best by its data, less the cost of that count
+    (``TICK_INTERVALS``); on a tie the fewer intervals."""
+    best = None
+    for n, cost in sorted(TICK_INTERVALS.items()):
         ticks = [nice_step_ticks(lo, hi, n) for lo, hi in ranges]
-        fill = min((hi - lo) / (t[-1] - t[0]) for (lo, hi), t in zip(ranges, ticks))
-        scored.append((fill, ticks))
-    top = max(f for f, _t in scored)
-    return next(t for f, t in scored if f >= top - slack)
+        score = min((hi - lo) / (t[-1] - t[0]) for (lo, hi), t in zip(ranges, ticks)) - cost
+        if best is None or score > best[0] + 1e-9:
+            best = (score, ticks)
+    return best[1]
 
 
 def data_range(values, include_zero: bool) -> tuple[float, float]:
@@ -431,7 +443,7 @@ _UNIT_AFTER_NUMBER = set("年月日号时季度期周岁个件次万亿元")
 # Endings of Chinese administrative and organisational names, longest first.  A label breaks before
 # or after one of them ("白纸坊|街道", "大数据|中心", "北京市|大数据|中心") and never inside one.
 NAME_SUFFIXES = ("委员会", "管委会", "办事处", "管理局", "管理处", "开发区", "街道", "地区", "中心",
-                 "社区", "公司", "集团", "区", "县", "市", "乡", "镇")
+                 "社区", "公司", "集团", "机构", "管理", "服务", "区", "县", "市", "乡", "镇")
 
 
 def label_breaks(s: str) -> dict[int, int]:

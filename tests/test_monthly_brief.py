@@ -160,7 +160,8 @@ def test_table_headers_repeat_on_every_page(layout):
 def test_case_text_and_photos(miyun, text):
     built, pdf = miyun
     flat = _flat(text)
-    captions = ("悦欣汇小区新增设的电动自行车充电棚", "居民在充电棚内为电动自行车充电", "社区新安装的健身器材")
+    # the sample's photos are drawings: their captions say so (示意图), so that nobody sends them as photos
+    captions = ("悦欣汇小区新增设的电动自行车充电棚（示意图）", "居民在充电棚内为电动自行车充电（示意图）", "社区新安装的健身器材（示意图）")
     for caption in captions:
         assert caption in flat
     prose = flat
@@ -181,6 +182,25 @@ def test_case_text_and_photos(miyun, text):
     for img, photo in zip(sorted(images, key=lambda i: -i.image.width), [*row, photos[1].photos[0]]):
         # scaled to the printed size at 300 dpi, not the camera's pixels
         assert img.image.width <= round(photo.width_mm / 25.4 * 300) + 1
+
+
+def test_per10k_chart_of_every_district_in_rank_order(miyun, text):
+    built, _ = miyun
+    figures = [b for b in built.doc.blocks if b.kind == "figure"]
+    assert [f.id for f in figures] == ["per10k.chart"]
+    chart = figures[0]
+    assert chart.caption == "9月考核期各区万人诉求比"
+    flat = _flat(text)
+    # under 三's paragraph, before 四
+    assert flat.index("三、万人诉求情况") < flat.index("9月考核期各区万人诉求比") < flat.index("四、当月典型案例")
+    assert len(chart.spec.categories) == 16 and chart.spec.y_label == "件/万人"
+    labels = dict(zip(chart.spec.categories, chart.spec.series[0].labels))
+    # the labels are the figures the paragraph prints: the district's own and the city's front three
+    assert labels["密云区"] == "372.71"
+    assert list(chart.spec.categories[:3]) == ["大兴区", "昌平区", "门头沟区"] and labels["大兴区"] == "197.06"
+    assert list(chart.spec.categories).index("密云区") == 14                      # 排名第15位
+    values = chart.spec.series[0].values
+    assert list(values) == sorted(values)
 
 
 def test_a_district_without_a_case_leaves_section_4_out(tmp_path):
@@ -280,12 +300,13 @@ def test_cli_all_districts_one_failure_does_not_stop_the_others(project_copy, tm
 
 def _line_ends(pdf: Path, page: int) -> list[float]:
     box = pdftotext(pdf, "-bbox-layout", "-f", str(page), "-l", str(page))
-    lines = re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)"', box)
+    lines = re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', box)
     bottom = (297 - 35) / 25.4 * 72            # the type area's lower edge; the page number is below it
-    return [float(x) for y, x in lines if float(y) < bottom]
+    # lines of body text (3号, 16 pt): a photo's caption (10.5 pt, centred under the photo) is not justified
+    return [float(x) for y, x, y1 in lines if float(y) < bottom and float(y1) - float(y) >= 14]
 
 
-@pytest.mark.parametrize("page", [1, 6])
+@pytest.mark.parametrize("page", [1, 7])        # 7: the case's text (三's chart moved it from page 6)
 def test_chinese_lines_are_justified_to_the_right_edge(miyun, page):
     """Full lines of Chinese text end at the right edge of the type area (inter-character justification):
     no line stops short of it by up to a character, as WeasyPrint alone leaves them."""

@@ -7,7 +7,9 @@ Sections (types registered here, order and wording in ``config/reports/monthly.y
 * ``brief_streets``     （一）镇街成绩 — 直派 / 转派+从办 / 全量 composites against the district and the city
 * ``brief_departments`` （二）部门成绩
 * ``assessment_table``  表1–表4 — one table kind of the assessment, columns from the section's params
-* ``per10k``            三、万人诉求情况 — 万人诉求比, its 环比 and rank, the city's front three
+* ``per10k``            三、万人诉求情况 — 万人诉求比, its 环比 and rank, the city's front three; with
+  ``params.chart``, a chart of every district's 万人诉求比 in rank order (caption ``params.caption``, default
+  ``per10k.chart``)
 * ``case``              四、当月典型案例 — the district office's Markdown and photos (see :mod:`.case`)
 
 Every figure is formatted once here (and noted in the figure manifest); the wording templates
@@ -22,6 +24,7 @@ from typing import Any
 
 from ..assessment import (Assessment, DistrictScore, UnitScore, competition_ranks, fmt_bonus, fmt_rate, fmt_score,
                           per_10k, per_10k_change)
+from ..charts import ChartSpec, Series
 from ..config.load import display_path
 from ..config.models import SectionSpec
 from ..errors import ConfigError, DataError
@@ -355,3 +358,12 @@ def per10k(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         "population_note": ctx.cfg.profile.population_note,
     }
     ctx.para(f"{spec.id}.text", ctx.wording.render("brief.per10k", **ctx.base_vars(), **v), v)
+    if p.get("chart"):
+        # every district's 万人诉求比 in the order of its rank, labelled with the printed figures; the same chart
+        # for every district's brief (drawn once, then from the cache)
+        ranked_all = sorted(printed, key=lambda d: (ranks[d], order.index(d)))
+        ctx.figure(f"{spec.id}.chart", p.get("caption", "per10k.chart"), ChartSpec(
+            family="bar", categories=tuple(ranked_all),
+            series=(Series("万人诉求比", tuple(float(printed[d]) for d in ranked_all),
+                           labels=tuple(fmt(d, now[d]) for d in ranked_all)),),
+            y_label="件/万人", legend=False, height_mm=70.0))

@@ -29,7 +29,7 @@ import matplotlib as mpl
 from .spec import ChartSpec, validate
 from .style import ChartStyle, ensure_fonts, rc_params
 
-CHART_VERSION = "2"
+CHART_VERSION = "3"
 
 log = logging.getLogger(__name__)
 

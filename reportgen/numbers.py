@@ -38,27 +38,6 @@ def fmt_number(value: float | int | Decimal, places: int) -> str:
     return fmt_decimal(exact, places)
 
 
-class Wan(Decimal):
-    """A printed 万 figure that remembers its exact count.
-
-    As a ``Decimal`` it *is* the printed figure (0.1 for 523 件 at one decimal): it compares, formats
-    and computes as that.  ``float()`` of it is the exact count in 万 (0.0523), the position a chart
-    plots: charts draw the data's precision, only their labels show the rounded figure."""
-
-    __slots__ = ("count",)
-
-    def __new__(cls, printed: Decimal, count: int) -> Wan:
-        self = super().__new__(cls, printed)
-        self.count = int(count)
-        return self
-
-    def __float__(self) -> float:
-        return self.count / 10000      # int / int: the correctly rounded float of the exact quotient
-
-    def __reduce__(self):
-        return (Wan, (str(self), self.count))
-
-
 @dataclass(frozen=True)
 class Amount:
     """A count of reflections (件) with its formatted forms."""
@@ -72,10 +51,9 @@ class Amount:
             object.__setattr__(self, "source", source_of(self.count))
 
     @property
-    def wan_value(self) -> Wan:
-        """The printed 万 figure as a number (thresholds compare it); ``float()`` of it is the exact
-        position for a chart (see ``Wan``)."""
-        return Wan(round_half_up(Decimal(self.count) / WAN, self.places), self.count)
+    def wan_value(self) -> Decimal:
+        """The printed 万 figure as a number (thresholds compare it; a chart draws ``position``)."""
+        return round_half_up(Decimal(self.count) / WAN, self.places)
 
     @property
     def position(self) -> float:

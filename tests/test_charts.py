@@ -609,8 +609,8 @@ def test_small_series_are_drawn_at_their_precision_in_jian(style):
     tourism = (507, 760, 591, 760, 1351, 845, 1267, 1351, 844, 1436, 507, 422)
     culture = (17992, 19991, 23989, 27987, 30986, 35984, 42980, 62971, 72000, 60972, 53975, 59973)
     spec = ChartSpec("dual", MONTHS, (
-        Series("文化市场", tuple(float(Amount(c).wan_value) for c in culture), kind="line"),
-        Series("旅游消费", tuple(float(Amount(c).wan_value) for c in tourism), axis="right", kind="line")),
+        Series("文化市场", tuple(Amount(c).position for c in culture), kind="line"),
+        Series("旅游消费", tuple(Amount(c).position for c in tourism), axis="right", kind="line")),
         y_label="万件", y2_label="万件", value_labels=False)
     assert spec.series[1].values[-1] == 0.0422               # not the printed 0.0
     svg = draw_svg(spec, style)

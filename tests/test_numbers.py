@@ -75,14 +75,7 @@ def test_a_value_that_rounds_to_zero_prints_without_sign():
     assert Delta(D("-0.001"), 2).words() == "环比持平"
 
 
-def test_wan_value_is_the_printed_figure_and_floats_to_the_exact_position():
-    import pickle
-
-    from reportgen.numbers import Wan
-
+def test_wan_value_is_the_printed_figure_and_position_the_exact_count():
     w = Amount(523).wan_value
-    assert isinstance(w, Wan) and w == D("0.1") and f"{w:.1f}" == "0.1" and w >= D("0.1")
-    assert float(w) == 0.0523                                          # where a chart draws it
-    assert Amount(523).position == 0.0523
-    back = pickle.loads(pickle.dumps(w))
-    assert back == w and float(back) == 0.0523
+    assert w == D("0.1") and f"{w:.1f}" == "0.1" and w >= D("0.1")   # thresholds compare the printed figure
+    assert Amount(523).position == 0.0523                              # where a chart draws it

@@ -54,7 +54,7 @@ def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     by_month = monthly(store, cur, "disposition", names=[d_name, a_name])
     ctx.figure(f"{spec.id}.reception", "overview.reception", ChartSpec(
         family="stacked_bar", categories=_months_axis(ctx),
-        series=tuple(Series(n, tuple(float(Amount(x, W).wan_value) for x in vals), labels=None)
+        series=tuple(Series(n, tuple(Amount(x, W).position for x in vals), labels=None)
                      for n, vals in (("诉求", by_month[d_name]), (a_name, by_month[a_name]))),
         y_label="万件", value_labels=False, height_mm=70.0))
 
@@ -73,7 +73,7 @@ def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ch_month = monthly(store, cur, "channel", names=list(ctx.cfg.profile.channels))
     ctx.figure(f"{spec.id}.channels", "overview.channels", ChartSpec(
         family="stacked_bar", categories=_months_axis(ctx),
-        series=tuple(Series(f"{c}渠道", tuple(float(Amount(x, W).wan_value) for x in ch_month[c])) for c in ch_month),
+        series=tuple(Series(f"{c}渠道", tuple(Amount(x, W).position for x in ch_month[c])) for c in ch_month),
         y_label="万件", value_labels=False, height_mm=70.0))
 
     n = int(p.get("top_n", 20))
@@ -93,7 +93,7 @@ def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ctx.para(f"{spec.id}.top", ctx.wording.render("overview.top", **ctx.base_vars(), **v), v)
     ctx.figure(f"{spec.id}.top", "overview.top", ChartSpec(
         family="hbar", categories=tuple(c.name for c in cats),
-        series=(Series("反映量", tuple(float(Amount(c.count, W).wan_value) for c in cats),
+        series=(Series("反映量", tuple(Amount(c.count, W).position for c in cats),
                        labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
         y_label="万件", legend=False, height_mm=120.0), n=n)
 
@@ -133,7 +133,7 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ctx.para(f"{spec.id}.intro", None)
     ctx.figure(f"{spec.id}.top", "top_categories.top", ChartSpec(
         family="bar", categories=tuple(c.name for c in cats),
-        series=(Series("反映量", tuple(float(Amount(c.count, W).wan_value) for c in cats),
+        series=(Series("反映量", tuple(Amount(c.count, W).position for c in cats),
                        labels=tuple(Amount(c.count, W).wan_num for c in cats)),),
         y_label="万件", legend=False, height_mm=70.0), n=n)
     for cat in cats:
@@ -153,7 +153,7 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         ctx.para(f"{pid}.summary", ctx.wording.render(summary_key, **ctx.base_vars(), **v), v)
         ctx.figure(f"{pid}.subs", "top_categories.subs", ChartSpec(
             family="bar", categories=tuple(s.name for s in subs),
-            series=(Series("反映量", tuple(float(Amount(s.count, W).wan_value) for s in subs),
+            series=(Series("反映量", tuple(Amount(s.count, W).position for s in subs),
                            labels=tuple(Amount(s.count, W).wan_num for s in subs)),),
             y_label="万件", legend=False, height_mm=50.0), name=cat.name)
         series = monthly(store, cur, "category_l2", where={"category_l1": cat.name}, names=[s.name for s in subs])
@@ -162,5 +162,5 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         ctx.para(f"{pid}.trend", _trend_text(ctx, facts), {"s": {f.name: f for f in facts}, "all": whole, **v})
         ctx.figure(f"{pid}.monthly", "top_categories.monthly", ChartSpec(
             family="line", categories=_months_axis(ctx),
-            series=tuple(Series(f.name, tuple(float(Amount(x, W).wan_value) for x in f.values)) for f in facts),
+            series=tuple(Series(f.name, tuple(Amount(x, W).position for x in f.values)) for f in facts),
             y_label="万件", value_labels=False, height_mm=62.0), name=cat.name)

@@ -210,7 +210,7 @@ def _monthly(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
     for ref in c.series:
         name, where = _series_where(ctx, ref, excluded)
         values = monthly(ctx.store, ctx.period, None, where)["全部"]
-        out.append(Series(name, tuple(float(Amount(v, W).wan_value) for v in values), axis=ref.axis, kind="line"))
+        out.append(Series(name, tuple(Amount(v, W).position for v in values), axis=ref.axis, kind="line"))
     has_right = any(s.axis == "right" for s in out)
     return ChartSpec(family="dual" if has_right else "line",
                      categories=tuple(f"{int(m[5:])}月" for m in ctx.period.months), series=tuple(out),

@@ -16,7 +16,7 @@ from .document import Cell, Figure, Table
 
 
 def _geo(a: Amount) -> float:
-    return float(a.wan_value)
+    return a.position
 
 
 def _dispatched(ctx: BuildContext) -> dict[str, Any]:

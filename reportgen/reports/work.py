@@ -63,7 +63,7 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         years = ((ctx.compare.year, prev), (ctx.period.year, by))
         ctx.figure(f"{spec.id}.compare", p.get("compare_caption", "work.districts.compare"), ChartSpec(
             family="grouped_bar", categories=tuple(names),
-            series=tuple(Series(f"{y}年", tuple(float(Amount(sum(b.get(n, {}).values()), W).wan_value) for n in names))
+            series=tuple(Series(f"{y}年", tuple(Amount(sum(b.get(n, {}).values()), W).position for n in names))
                          for y, b in years),
             y_label="万件", value_labels=False, height_mm=70.0))
     for d in ctx.cfg.profile.districts:

@@ -161,6 +161,17 @@ def test_page_numbers_official_style_and_body_starts_at_one(pages, footers):
     assert all(norm(pages[i]) == "" for i in blank)                # only blank pages go unnumbered
 
 
+def test_page_labels_are_the_printed_folios_and_bookmarks_open(rendered, footers):
+    _, pdf = rendered
+    reader = PdfReader(pdf)
+    labels = reader.page_labels
+    numbered = page_numbers(footers)
+    assert len(numbered) > 20 and all(labels[i] == str(n) for n, i in numbered.items())
+    first = numbered[1]
+    assert labels[:first] == ["i", "ii", "iii", "iv", "v"][:first]        # cover and 目录
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+
+
 def test_bookmarks_mirror_headings(rendered):
     _, pdf = rendered
     reader = PdfReader(pdf)

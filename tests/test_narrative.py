@@ -81,7 +81,7 @@ def test_typeset_keeps_a_paragraphs_last_two_characters_together():
     from reportgen.render.typeset import typeset
 
     assert str(typeset("<p>社会保险等问题在6月份之后有小幅上升。</p>")) == \
-        '<p>社会保险等问题在6月份之后有小幅<span class="nw">上升。</span></p>'
+        '<p>社会保险等问题在<span class="nw">6月</span>份之后有小幅<span class="nw">上升。</span></p>'   # 6月 stays whole
     assert str(typeset("<p>共两段：“甲”。</p><p>为7303件。</p>")) == \
         '<p>共两段：\u200b“甲”。</p><p>为<span class="nw">7303件</span>。</p>'   # a quote or a number: untouched
     assert str(typeset("<p>12分，有小幅上升。</p>")) == \

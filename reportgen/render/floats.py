@@ -14,6 +14,10 @@ one page is laid out again (the state the page changed — counters, footnotes, 
 put back first).  Pages before it are final and pages after it see the new order, so the document is
 still laid out once: the cost is one extra page for each deferred float.
 
+The same hook repeats a table's merged cell on a new page: when a page break falls inside a row group
+whose cell spans rows on both sides of it (the 分类 of a brief's table), the cell is cut in two — its
+first part ends with the page, a copy with the same text opens the next page — as Word repeats it.
+
 Only WeasyPrint 70 has been checked for the internals used here; with any other version the patch
 is not applied and floats stay where the HTML puts them (:func:`enable` returns False).
 """
@@ -131,6 +135,36 @@ def _restore(context, saved, page_state, page_number):
     remake_state.update({k: (list(v) if isinstance(v, list) else v) for k, v in saved["remake"].items()})
 
 
+def repeat_spanning_cells(root_box, resume_at) -> bool:
+    """When the next page starts at row r > 0 of a row group, cells of earlier rows that span past r are cut
+    there and a copy of each opens row r.  Returns whether the box tree changed."""
+    from weasyprint.formatting_structure import boxes
+
+    box, stack = root_box, resume_at
+    while isinstance(stack, dict) and len(stack) == 1:
+        (index, sub), = stack.items()
+        if isinstance(box, boxes.TableRowGroupBox):
+            if sub is not None or index == 0 or index >= len(box.children):
+                return False
+            target, changed = box.children[index], False
+            for j in range(index):
+                for cell in list(box.children[j].children):
+                    if j + cell.rowspan > index:
+                        rest = cell.deepcopy()
+                        rest.rowspan = j + cell.rowspan - index
+                        cell.rowspan = index - j
+                        at = next((k for k, c in enumerate(target.children) if c.grid_x > rest.grid_x),
+                                  len(target.children))
+                        target.children.insert(at, rest)
+                        changed = True
+            return changed
+        children = getattr(box, "children", None)
+        if not children or index >= len(children):
+            return False
+        box, stack = children[index], sub
+    return False
+
+
 def _key(box) -> str:
     element = getattr(box, "element", None)
     return (element.get("data-id") or element.get("id") or "") if element is not None else ""
@@ -160,6 +194,9 @@ def enable() -> bool:
             return original(context, root_box, page_type, resume_at, page_number, page_state)
         saved = _snapshot(context, page_state, page_number)
         page, next_resume, next_page = original(context, root_box, page_type, resume_at, page_number, page_state)
+        if repeat_spanning_cells(root_box, next_resume):
+            _restore(context, saved, page_state, page_number)
+            return original(context, root_box, page_type, resume_at, page_number, page_state)
         k = state.next_child(next_resume)
         children = state.main.children
         if k is None or k + 1 >= len(children) or k == 0:

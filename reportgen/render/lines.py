@@ -29,16 +29,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
+from html import unescape as html_unescape
 
-SIZE = 16.0                                   # 3号
-TRACK = -0.2                                  # letter-spacing of html (report.css)
-WIDTH = 156 / 25.4 * 72                       # the type area's width
-INDENT = 2 * SIZE                             # text-indent: 2em
-MAX_TIGHTEN = 0.8                             # pt a line's tracking may tighten (0.05 em), after punctuation
-BOX_EDGE = -TRACK                             # what a text box's ends lose of the tracking
+from fontTools.ttLib import TTFont
+from markupsafe import escape as markup_escape
+
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How a kind of paragraph is set (mirrors report.css)."""
+    size: float            # pt
+    track: float           # letter-spacing, pt
+    width: float           # the line's length, pt
+    indent: float          # first-line indent, pt
+
+
+TYPE_AREA = 156 / 25.4 * 72
+BODY = Measure(16.0, -0.2, TYPE_AREA, 32.0)   # 3号 仿宋, 22 lines × 28 characters, text-indent 2em
+NOTE = Measure(10.5, 0.0, TYPE_AREA, 0.0)     # a table's note (5号)
+MAX_TIGHTEN = 0.07                            # em a line's tracking may tighten, after punctuation
 SAFETY = 0.3                                  # pt kept free at the line's end (rounding in Pango)
-FN_CALL = 0.5 * 0.6 * SIZE + 1.0              # a footnote call: one digit at 0.6 em, plus its gap
+FN_CALL = 0.5 * 0.6 + 0.06                    # em: a footnote call, one digit at 0.6 em, plus its gap
 
 #: body faces in the order of report.css's font-family, and that of analysts' emphasis (strong)
 BODY_FONTS = ("FandolFang-Regular.otf", "cwfs.ttf", "NotoSansCJKsc-Regular.otf")
@@ -67,7 +79,8 @@ def _advances(path: str) -> tuple[dict[int, float], float]:
 
 
 class Metrics:
-    def __init__(self, fonts_dir: Path):
+    def __init__(self, fonts_dir: Path, measure: Measure = BODY):
+        self.m = measure
         self.body = [_advances(str(fonts_dir / f))[0] for f in BODY_FONTS if (fonts_dir / f).is_file()]
         self.strong = [_advances(str(fonts_dir / f))[0] for f in STRONG_FONTS if (fonts_dir / f).is_file()]
 
@@ -77,8 +90,8 @@ class Metrics:
         for table in (self.strong if strong else self.body):
             adv = table.get(ord(ch))
             if adv is not None:
-                return adv * SIZE + TRACK
-        return SIZE + TRACK
+                return adv * self.m.size + self.m.track
+        return self.m.size + self.m.track
 
 
 @dataclass
@@ -95,7 +108,7 @@ class Atom:
 
 def _punct_atom(ch: str, ctx, metrics, strong) -> Atom:
     w = metrics.width(ch, strong)
-    return Atom(ch, ch, ctx, w, 1, shrink=SIZE / 2 if (ch in OPEN or ch in CLOSE) and not strong else 0.0)
+    return Atom(ch, ch, ctx, w, 1, shrink=metrics.m.size / 2 if (ch in OPEN or ch in CLOSE) and not strong else 0.0)
 
 
 def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
@@ -137,7 +150,7 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
                     j += 1
                 strong = "strong" in " ".join(ctx)
                 if "fn" in cls:
-                    out.append(Atom("".join(html), "", tuple(ctx), FN_CALL, 0, fn=True))
+                    out.append(Atom("".join(html), "", tuple(ctx), FN_CALL * metrics.m.size, 0, fn=True))
                 else:
                     t = _unescape("".join(text))
                     out.append(Atom("".join(html), t, tuple(ctx),
@@ -157,6 +170,8 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
             if ch in "\n\r\t":
                 k += 1
                 continue
+            if ch in " \u00a0\u3000":
+                return None            # spaced (Latin) text: Pango breaks and justifies at its spaces
             if _WORD.match(ch):
                 m = k
                 while m < len(text) and _WORD.match(text[m]):
@@ -180,8 +195,8 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
                                 1 if _CJK.match(ch) else 0))
             k += 1
         i += 1
-    if ctx:
-        return None
+    if ctx or any(a.width > metrics.m.width / 3 for a in out):
+        return None                    # an unbreakable run this long is not the Chinese text this model sets
     _solid_pairs(out)
     return out
 
@@ -205,11 +220,11 @@ def _solid_pairs(atoms: list[Atom]) -> None:
 
 
 def _unescape(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    return html_unescape(s)
 
 
 def _escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return str(markup_escape(s))
 
 
 @lru_cache(maxsize=None)
@@ -254,8 +269,10 @@ class Line:
     compress: tuple            # atoms set at half width, and (-1, tightening in pt) when the line needs it
 
 
-def break_paragraph(atoms: list[Atom]) -> list[Line] | None:
+def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | None:
     """Breaks of least total badness (None when no line can be set)."""
+    SIZE, BOX_EDGE = measure.size, -measure.track
+    tighten = MAX_TIGHTEN * SIZE
     n = len(atoms)
     if n == 0:
         return None
@@ -274,7 +291,7 @@ def break_paragraph(atoms: list[Atom]) -> list[Line] | None:
         if i not in best:
             continue
         cost_i = best[i][0]
-        avail = WIDTH - SAFETY - (INDENT if i == 0 else 0.0)
+        avail = measure.width - SAFETY - (measure.indent if i == 0 else 0.0)
         # candidate ends: from the last break that fits without shrinking, back a few, and forward while
         # compression can make room
         k = bisect.bisect_right(breaks, i)
@@ -305,14 +322,14 @@ def break_paragraph(atoms: list[Atom]) -> list[Line] | None:
                     # (and a quarter kept in reserve: marks set at half width take it unevenly)
                     chars = int(0.75 * (sum(len(a.text.replace(ZWSP, "")) for a in atoms[i:j]) - boxes))
                     track = -(-short * 20 // max(1, chars)) / 20          # per character, in 0.05 pt steps
-                    if track > MAX_TIGHTEN:
+                    if track > tighten:
                         break
                 if last and not _tail_ok(atoms, i, j):
                     continue
                 room = sum(atoms[c].shrink for c in comp) + (track * chars if track else 0.0) \
                     - (natural - avail) - BOX_EDGE * len(comp)
                 gaps = max(1, cum_g[j] - cum_g[i] - 1)
-                bad = 6.0 * len(comp) + 60.0 * track / MAX_TIGHTEN \
+                bad = 6.0 * len(comp) + 60.0 * track / tighten \
                     + (0.0 if last else 100.0 * (room / gaps / SIZE / 0.08) ** 3)
                 comp = comp + ((-1, track),) if track else comp
             total = cost_i + bad + 10.0
@@ -347,7 +364,7 @@ def _compression(atoms, i, j, need) -> tuple[tuple[int, ...], float]:
     return tuple(sorted(chosen)), max(0.0, need - got)
 
 
-def _wrap(atoms: list[Atom], line: Line) -> str:
+def _wrap(atoms: list[Atom], line: Line, measure: Measure) -> str:
     out, ctx = [], ()
     comp = {c for c in line.compress if not isinstance(c, tuple)}
     track = next((c[1] for c in line.compress if isinstance(c, tuple)), 0.0)
@@ -364,35 +381,39 @@ def _wrap(atoms: list[Atom], line: Line) -> str:
     out.extend("</" + re.match(r"<\s*(\w+)", t).group(1) + ">" for t in reversed(ctx))
     if atoms[line.end - 1].fn and line.end < len(atoms):
         out.append(ZWSP)
-    style = f' style="letter-spacing: {TRACK - track:.2f}pt"' if track else ""
+    style = f' style="letter-spacing: {measure.track - track:.2f}pt"' if track else ""
     return f'<span class="ln"{style}>' + "".join(out) + "</span>"
 
 
 _P = re.compile(r"(<p>)(.*?)(</p>)", re.S)
 _PARA = re.compile(r'(<div class="para[^"]*"[^>]*>)(.*?)(</div>)', re.S)
+_NOTE = re.compile(r'(<p class="table-note">)(.*?)(</p>)', re.S)
 
 
 def set_lines(html: str, fonts_dir: Path) -> str:
-    """The report's HTML with the body paragraphs' lines chosen (see the module's docstring)."""
-    metrics = Metrics(fonts_dir)
+    """The report's HTML with the lines of the body's paragraphs and of the tables' notes chosen (see the
+    module's docstring)."""
+    body, note = Metrics(fonts_dir, BODY), Metrics(fonts_dir, NOTE)
 
     def para(m: re.Match) -> str:
-        head, body, tail = m.groups()
+        head, inner, tail = m.groups()
         if "with-photo" in head:
             return m.group(0)
-        return head + _P.sub(lambda pm: pm.group(1) + _set(pm.group(2), metrics) + pm.group(3), body) + tail
+        return head + _P.sub(lambda pm: pm.group(1) + _set(pm.group(2), body) + pm.group(3), inner) + tail
 
     main_start = html.find('<main class="body">')
     if main_start < 0:
         return html
-    return html[:main_start] + _PARA.sub(para, html[main_start:])
+    rest = _PARA.sub(para, html[main_start:])
+    rest = _NOTE.sub(lambda m: m.group(1) + _set(m.group(2), note) + m.group(3), rest)
+    return html[:main_start] + rest
 
 
 def _set(inner: str, metrics: Metrics) -> str:
     atoms = atoms_of(inner, metrics)
     if not atoms:
         return inner
-    lines = break_paragraph(atoms)
+    lines = break_paragraph(atoms, metrics.m)
     if not lines:
         return inner
-    return "".join(_wrap(atoms, line) for line in lines)
+    return "".join(_wrap(atoms, line, metrics.m) for line in lines)

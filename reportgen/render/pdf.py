@@ -104,6 +104,22 @@ def page_map(rendered, offset: int) -> dict:
     return {"pages": pages, "ids": ids}
 
 
+def page_labels(offset: int):
+    """A finisher for WeasyPrint: PDF page labels equal to the printed folios (the body's first page is 1; the
+    cover and 目录 before it are i, ii, …), and the viewer opens with the bookmarks panel shown."""
+    import pydyf
+
+    def finish(_document, pdf) -> None:
+        nums = pydyf.Array()
+        if offset:
+            nums.extend([0, pydyf.Dictionary({"S": "/r"})])
+        nums.extend([offset, pydyf.Dictionary({"S": "/D", "St": 1})])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        pdf.catalog["PageMode"] = "/UseOutlines"
+
+    return finish
+
+
 def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: bool = False,
                layout: dict | None = None) -> tuple[bytes, int]:
     """Lay out and write the PDF; returns its bytes and its number of pages.
@@ -140,6 +156,6 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
             raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")
         if layout is not None:
             layout.update(page_map(rendered, offset))
-        return rendered.write_pdf(uncompressed_pdf=False), len(rendered.pages)
+        return rendered.write_pdf(uncompressed_pdf=False, finisher=page_labels(offset)), len(rendered.pages)
     finally:
         wlog.removeHandler(counter)

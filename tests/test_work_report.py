@@ -226,3 +226,11 @@ def test_districts_chart_of_both_years_and_each_districts_chart_names_it(work, t
     assert captions == [f"2020年{d}承办量及前五类问题每月变化趋势图" for d in districts]
     for c in captions:
         assert c in text
+
+
+def test_layout_a_typesetter_accepts(work):
+    """No stretched line, no number spread apart, no ragged line, no part-empty page, nothing past the edge."""
+    from .layout import measure
+
+    found = measure(work[1])
+    assert found.counts() == (0, 0, 0, 0, 0), found

@@ -69,13 +69,35 @@ _TAG = re.compile(r"(<[^>]+>)")
 
 @lru_cache(maxsize=None)
 def _advances(path: str) -> tuple[dict[int, float], float]:
+    """Each character's advance (em) in the font; kept beside the font file (``.<name>.adv``, marshal) so that
+    a render does not parse the font again."""
+    import marshal
+    import os
+
+    font_path = Path(path)
+    st = font_path.stat()
+    stamp = (st.st_size, st.st_mtime_ns)
+    cache = font_path.with_name(f".{font_path.name}.adv")
+    try:
+        saved_stamp, table, upm = marshal.loads(cache.read_bytes())
+        if tuple(saved_stamp) == stamp:
+            return table, upm
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
     font = TTFont(path, lazy=True, fontNumber=0)
     try:
         upm = font["head"].unitsPerEm
         hmtx = font["hmtx"]
-        return {cp: hmtx[g][0] / upm for cp, g in (font.getBestCmap() or {}).items()}, upm
+        table = {cp: hmtx[g][0] / upm for cp, g in (font.getBestCmap() or {}).items()}
     finally:
         font.close()
+    try:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps((stamp, table, upm)))
+        os.replace(tmp, cache)
+    except OSError:
+        pass                               # a read-only font folder: parse the font each time
+    return table, upm
 
 
 class Metrics:
@@ -278,7 +300,11 @@ def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | 
         return None
     cum_w = [0.0]
     cum_g = [0]
+    cum_c = [0]                            # characters that take tracking
+    cum_b = [0]                            # atoms set as spans of their own
     for a in atoms:
+        cum_c.append(cum_c[-1] + len(a.text.replace(ZWSP, "")))
+        cum_b.append(cum_b[-1] + (1 if a.html.startswith("<") or a.solid else 0))
         # an atom set as its own span is a text box of its own, whose first and last characters Pango
         # gives only half of the (negative) tracking: count it a little wider
         box = BOX_EDGE if (a.html.startswith("<") or a.solid) else 0.0
@@ -318,9 +344,9 @@ def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | 
                 if short > 0:
                     # what compression cannot win, a slightly tighter tracking of the line may (each text box
                     # of the line has one character fewer that takes it)
-                    boxes = 1 + len(comp) + sum(1 for a in atoms[i:j] if a.html.startswith("<") or a.solid)
+                    boxes = 1 + len(comp) + cum_b[j] - cum_b[i]
                     # (and a quarter kept in reserve: marks set at half width take it unevenly)
-                    chars = int(0.75 * (sum(len(a.text.replace(ZWSP, "")) for a in atoms[i:j]) - boxes))
+                    chars = int(0.75 * (cum_c[j] - cum_c[i] - boxes))
                     track = -(-short * 20 // max(1, chars)) / 20          # per character, in 0.05 pt steps
                     if track > tighten:
                         break

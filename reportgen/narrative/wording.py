@@ -2,7 +2,9 @@
 
 Templates run in a *sandboxed*, *autoescaping*, *StrictUndefined* environment: analysts'
 templates cannot reach Python internals, every value is escaped, and a misspelt name fails
-the render instead of printing blank.  Filters turn figures into the reports' wording:
+the render instead of printing blank.  The template's own literal text is escaped too (a wording
+override ``<img src=x onerror=…>`` prints as text): wording is text, and the only markup in its output
+is what the filters and ``fn(…)`` generate as safe ``Markup``.  Filters turn figures into the reports' wording:
 
 * ``wan``     Amount → '2143.8万件'      ``wan_trim``: '140万件' for 140.0
 * ``pct``     Ratio → '50.8%'
@@ -19,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.ext import Extension
+from jinja2.lexer import Token
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -78,12 +82,22 @@ def _names(names: list[Any], sep: str = "、") -> Markup:
     return Markup(escape(sep)).join(names)
 
 
+class EscapeLiteralText(Extension):
+    """Escape the template's literal text (the lexer's ``data`` tokens) before it is compiled: under
+    autoescape Jinja emits literal text verbatim as trusted HTML; wording templates are text."""
+
+    def filter_stream(self, stream):
+        for tok in stream:
+            yield Token(tok.lineno, "data", str(escape(tok.value))) if tok.type == "data" else tok
+
+
 class Wording:
     """Compiled wording templates (report kind defaults, overridden by the period file)."""
 
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
         self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                                        lstrip_blocks=True, keep_trailing_newline=False)
+                                        lstrip_blocks=True, keep_trailing_newline=False,
+                                        extensions=[EscapeLiteralText])
         self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number,
                                 than=_than, delta=_delta)
         self.footnotes = footnotes

@@ -14,6 +14,17 @@ unchecked):
 
 Writes need the per-session token that only the served page carries, and a same-origin request:
 another web site open in the analyst's browser cannot post to the preview.
+
+Every request passes ``Guard`` (one ASGI middleware) first:
+
+* the ``Host`` header must name the server itself — 127.0.0.1, localhost, ::1, the ``--host`` given or
+  the address the connection came in on — with its port, else 400: a foreign page that rebinds its
+  DNS name to 127.0.0.1 gets nothing (not the page, not its token);
+* a body over ``MAX_BODY`` (1 MB) is refused with 413, from ``Content-Length`` before anything is read,
+  and by counting the bytes as they arrive when there is none (chunked) — never read whole first.
+
+Bodies are parsed in one place (``_payload``): malformed JSON, a body that is not a JSON object, or a
+field of the wrong type → 400 with a Chinese message, never a 500.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ from html import unescape
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -39,6 +51,145 @@ HASH_SVG = re.compile(r"^[0-9a-f]{16,64}\.svg$")
 HASH_JPG = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+MAX_BODY = 1 << 20                   # 1 MB: a paragraph is a few KB
+LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class BadRequest(Exception):
+    """A request the preview refuses: answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _split_host(value: str) -> tuple[str, str | None] | None:
+    """'name:port' / '[::1]:port' / 'name' → (name, port or None); None if it is not a host."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        name, rest = value[1:end], value[end + 1:]
+        if rest and not rest.startswith(":"):
+            return None
+        port = rest[1:] if rest else None
+    else:
+        name, colon, port = value.partition(":")
+        port = port if colon else None
+    if not name or (port is not None and not port.isdigit()):
+        return None
+    return name, port
+
+
+class Guard:
+    """ASGI middleware in front of every route: the Host check and the body size limit."""
+
+    def __init__(self, app, hosts: tuple[str, ...] = (), port: int | None = None, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.names = LOCAL_NAMES | {h.strip("[]").lower() for h in hosts if h}
+        self.port = port
+        self.max_body = max_body
+
+    def host_ok(self, scope) -> tuple[bool, str]:
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"host", b"").decode("latin-1")
+        parsed = _split_host(raw)
+        if parsed is None:
+            return False, raw
+        name, port = parsed
+        server = scope.get("server")
+        names = self.names | ({str(server[0]).lower()} if server else set())
+        expected = self.port if self.port is not None else (server[1] if server else None)
+        if name not in names:
+            return False, raw
+        if expected is None:
+            return True, raw
+        if port is None:
+            return expected == (443 if scope.get("scheme") == "https" else 80), raw
+        return int(port) == expected, raw
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        ok, raw = self.host_ok(scope)
+        if not ok:
+            shown = raw if raw.isprintable() and len(raw) <= 100 else repr(raw[:100])
+            return await _send_error(send, 400, f"请求的主机名 “{shown}” 不是本预览的地址：只接受 "
+                                     f"{'、'.join(sorted(self.names))}（及本机端口）。请用预览启动时显示的地址打开。")
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                return await _send_error(send, 400, "请求头 Content-Length 不是数字，未处理。")
+            if int(length) > self.max_body:
+                return await _send_error(send, 413, _too_large(self.max_body))
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_error(send, 413, _too_large(self.max_body))
+
+
+def _too_large(limit: int) -> str:
+    return f"请求体超过 {limit // (1 << 20)} MB 的上限，未处理。一段文字不应这样长：请检查粘贴的内容。"
+
+
+async def _send_error(send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+_KINDS = {dict: "对象", list: "数组", str: "文字", bool: "布尔值", int: "数字", float: "数字", type(None): "null"}
+
+
+async def _payload(request: Request, *fields: str) -> dict[str, str]:
+    """The request's JSON object, with ``fields`` as strings ('' when absent); BadRequest otherwise."""
+    body = await request.body()            # bounded by Guard
+    if not body.strip():
+        raise BadRequest("请求体为空：应为 JSON 对象，例如 {\"id\": \"…\", \"text\": \"…\"}。")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest("请求体不是 UTF-8 编码的 JSON，未处理。") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"请求体不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列有误），未处理。") from None
+    except (ValueError, RecursionError):
+        raise BadRequest("请求体不是可接受的 JSON（嵌套过深或数字过长），未处理。") from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"请求体应为 JSON 对象（{{…}}），收到的是{_KINDS.get(type(data), '其他值')}，未处理。")
+    out = {}
+    for f in fields:
+        value = data.get(f, "")
+        if not isinstance(value, str):
+            raise BadRequest(f"字段 “{f}” 应为文字，收到的是{_KINDS.get(type(value), '其他值')}，未处理。")
+        out[f] = value
+    return out
 
 
 def _report_parts(session: Session) -> tuple[str, str, str]:
@@ -62,7 +213,9 @@ def _report_parts(session: Session) -> tuple[str, str, str]:
     return css, body, cls.group(1) if cls else ""
 
 
-def create_app(session: Session) -> Starlette:
+def create_app(session: Session, host: str | None = None, port: int | None = None) -> Starlette:
+    """The preview's app; ``host``/``port`` as given to the server (the Host header must name them; without
+    them, the address and port each connection came in on)."""
     from ..pipeline import FONTS_DIR, cache_dir
 
     def page(request: Request) -> HTMLResponse:
@@ -154,36 +307,46 @@ def create_app(session: Session) -> Starlette:
         if text is None:
             text = _plain(para.generated or para.html) if para is not None else ""
         return JSONResponse({"id": pid, "source": text, "overridden": overridden,
-                             "file": display_path(_target(session, pid))})
+                             "file": display_path(_target(session, pid)[0])})
+
+    async def _edit(fn, *args):
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except edit.TextRefused as exc:
+            raise BadRequest("\n".join(exc.problems)) from None
+        except ReportError as exc:
+            raise BadRequest("\n".join(exc.problems), 409) from None
+        except OSError as exc:
+            raise BadRequest(f"无法写入文件 {display_path(Path(exc.filename)) if exc.filename else ''}："
+                             f"{exc.strerror or exc.__class__.__name__}，未保存。", 409) from None
 
     async def save(request: Request) -> JSONResponse:
         if (denied := _allowed(request)) is not None:
             return denied
-        payload = await request.json()
-        pid, text = str(payload.get("id", "")), str(payload.get("text", ""))
+        payload = await _payload(request, "id", "text")
+        pid, text = payload["id"], payload["text"]
         if not _editable(pid):
             return JSONResponse({"error": f"报告中没有可编辑的段落 “{pid}”。"}, status_code=404)
         if not text.strip():
             return JSONResponse({"error": "文字为空，未保存。要恢复生成的段落，请用“恢复生成文本”。"}, status_code=400)
-        try:
-            await asyncio.to_thread(edit.set_text, _target(session, pid), pid, text)
-        except ReportError as exc:
-            return JSONResponse({"error": "\n".join(exc.problems)}, status_code=409)
+        path, create = _target(session, pid)
+        await _edit(edit.set_text, path, pid, text, create)
         await asyncio.to_thread(session.rebuild)
         return JSONResponse({"ok": True, "version": session.state.version, "error": session.state.error})
 
     async def reset(request: Request) -> JSONResponse:
         if (denied := _allowed(request)) is not None:
             return denied
-        payload = await request.json()
-        pid = str(payload.get("id", ""))
-        try:
-            changed = await asyncio.to_thread(edit.reset, _target(session, pid), pid)
-        except ReportError as exc:
-            return JSONResponse({"error": "\n".join(exc.problems)}, status_code=409)
+        pid = (await _payload(request, "id"))["id"]
+        if session.built is None:
+            return JSONResponse({"error": "报告尚未生成成功，无法恢复段落。"}, status_code=409)
+        changed = await _edit(edit.reset, _target(session, pid)[0], pid)
         if changed:
             await asyncio.to_thread(session.rebuild)
         return JSONResponse({"ok": True, "changed": changed, "version": session.state.version})
+
+    async def refused(request: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers={"Cache-Control": "no-store"})
 
     routes = [
         Route("/", page), Route("/content", content), Route("/events", events), Route("/pdf", pdf),
@@ -191,16 +354,19 @@ def create_app(session: Session) -> Starlette:
         Route("/api/paragraph", source, methods=["GET"]), Route("/api/paragraph", save, methods=["POST"]),
         Route("/api/paragraph/reset", reset, methods=["POST"]),
     ]
-    return Starlette(routes=routes)
+    hosts = (host,) if host else ()
+    return Starlette(routes=routes, middleware=[Middleware(Guard, hosts=hosts, port=port)],
+                     exception_handlers={BadRequest: refused})
 
 
-def _target(session: Session, pid: str) -> Path:
-    """Where an edit of ``pid`` is written: the period file, or for a per-district report the district's
-    brief.yaml (created when needed), so that each district office edits its own file."""
+def _target(session: Session, pid: str) -> tuple[Path, bool]:
+    """Where an edit of ``pid`` is written, and whether that file may be created: the period file (never
+    created: a missing one is an error), or for a per-district report the district's brief.yaml
+    (created when needed), so that each district office edits its own file."""
     cfg = session.built.cfg
     if cfg.district is not None and cfg.district_dir is not None:
-        return cfg.district_dir / "brief.yaml"
-    return cfg.commentary_file(pid)
+        return cfg.district_dir / "brief.yaml", True
+    return cfg.commentary_file(pid), False
 
 
 def _plain(html: str) -> str:

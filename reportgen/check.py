@@ -64,6 +64,16 @@ def find_unknown(pdf: Path, manifest: dict, names: list[str]) -> list[Unknown]:
     return unknown
 
 
+class MismatchedManifest(Exception):
+    """The manifest was written for another PDF than the one beside it."""
+
+
 def check(pdf: Path, manifest_path: Path, names: list[str]) -> list[Unknown]:
+    import hashlib
+
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    want = manifest.get("pdf_sha256")
+    if want and hashlib.sha256(pdf.read_bytes()).hexdigest() != want:
+        raise MismatchedManifest(f"数据清单 {manifest_path} 不是为 {pdf} 这份 PDF 生成的（校验和不符，可能是两次生成之间"
+                                 "被中断）；请重新生成报告后再核对。")
     return find_unknown(pdf, manifest, names)

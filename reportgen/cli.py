@@ -93,9 +93,9 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     out = out or Path("out") / f"{name}.pdf"
     if out.is_dir():
         raise click.UsageError(f"--out {out} 是文件夹；生成单份报告时请给出 PDF 文件名。")
-    if html_out:
-        write_atomic(html_out, standalone_html(built).encode("utf-8"))
     render_to_pdf(built, out, strict=strict)
+    if html_out:                                # only once the PDF is written: a failed render leaves no HTML
+        write_atomic(html_out, standalone_html(built).encode("utf-8"))
     for line in built.doc.notices:
         click.echo(line, err=True)
     click.echo(f"已生成 {out}（{built.pages} 页，{sum(built.timings.values()):.1f} 秒）")
@@ -209,7 +209,7 @@ def preview(kind: str, period: str, config_dir: Path | None, district: str | Non
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     try:
-        uvicorn.run(create_app(session), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(session, host=host, port=port), host=host, port=port, log_level="warning")
     finally:
         session.stop()
 
@@ -326,7 +326,13 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
         click.echo(f"找不到数据清单 {manifest}。请先用 reportgen render 生成报告。", err=True)
         sys.exit(2)
     profile, _ = load_model((config_dir or default_config_dir()) / "profile.yaml", Profile)
-    problems = run_check(pdf, manifest, [profile.hotline, profile.city])
+    from .check import MismatchedManifest
+
+    try:
+        problems = run_check(pdf, manifest, [profile.hotline, profile.city])
+    except MismatchedManifest as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
     for p in problems:
         click.echo(str(p), err=True)
     if problems:

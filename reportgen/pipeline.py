@@ -235,7 +235,43 @@ def rejects_csv(rejects: list) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _inputs(built: Built) -> list[Path]:
+    """Every file the render read or may read: the period file, the city folder, the data sources,
+    the templates and fonts."""
+    cfg = built.cfg
+    out = [cfg.period_path, cfg.profile_dir, PROJECT_ROOT / "templates", PROJECT_ROOT / "fonts",
+           PROJECT_ROOT / "config"]
+    for specs in cfg.period_file.sources.values():
+        for spec in specs:
+            if getattr(spec, "path", None):
+                out.append(cfg.resolve(spec.path))
+    return out
+
+
+def check_target(built: Built, out: Path) -> None:
+    """Refuse an output that would overwrite one of the render's inputs, or that is not a regular file (a
+    folder, a FIFO, a device): the PDF, its manifest and its rejects file are written only to new or
+    regular files outside the inputs."""
+    targets = [out, manifest_path(out), rejects_path(out)]
+    inputs = [p.resolve() for p in _inputs(built)]
+    for t in targets:
+        r = t.resolve()
+        if t.exists() and not t.is_file():
+            raise RenderError(f"输出错误：{display_path(t)} 已存在且不是普通文件（文件夹、管道或设备），未写入；"
+                              "请用 --out 指定一个 PDF 文件名。")
+        for i in inputs:
+            if r == i or (i.is_dir() and r.is_relative_to(i)):
+                raise RenderError(f"输出错误：{display_path(t)} 是本报告的输入（或在输入文件夹 {display_path(i)} 中），"
+                                  "不能作为输出；请用 --out 指定 out/ 等其他位置。")
+
+
 def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | None = None) -> Path:
+    """Lay out and write the PDF with its figure manifest (and rejects file).  The manifest records the PDF's
+    sha256: written after the PDF, so a reader that finds a manifest of another run beside a PDF (a kill
+    between the two writes) is told so by ``reportgen check`` instead of checking the wrong pair."""
+    import hashlib
+
+    check_target(built, out)
     t0 = time.perf_counter()
     if strict:
         fonts = [FONTS_DIR / f for f in BODY_FONTS]
@@ -250,13 +286,14 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
                      allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
                      strict=strict, layout=layout)
-    if built.manifest is not None:
-        write_atomic(manifest_path(out), built.manifest.to_json().encode("utf-8"))
     rejects = rejects_path(out)
     if built.rejects:
         write_atomic(rejects, rejects_csv(built.rejects))
     elif rejects.exists():
         rejects.unlink()                       # from an earlier run whose rows were fixed since
     write_atomic(out, pdf)
+    if built.manifest is not None:
+        write_atomic(manifest_path(out), built.manifest.to_json(pdf_sha256=hashlib.sha256(pdf).hexdigest())
+                     .encode("utf-8"))
     built.timings["pdf"] = time.perf_counter() - t0
     return out

@@ -93,8 +93,9 @@ class Manifest:
     def texts(self) -> set[str]:
         return {e.text for e in self.entries}
 
-    def to_json(self) -> str:
-        return json.dumps({"numbers": [asdict(e) for e in self.entries]}, ensure_ascii=False, indent=1)
+    def to_json(self, pdf_sha256: str | None = None) -> str:
+        head = {"pdf_sha256": pdf_sha256} if pdf_sha256 else {}
+        return json.dumps({**head, "numbers": [asdict(e) for e in self.entries]}, ensure_ascii=False, indent=1)
 
 
 _active: contextvars.ContextVar[Manifest | None] = contextvars.ContextVar("manifest", default=None)

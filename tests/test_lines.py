@@ -46,8 +46,7 @@ def test_breaks_follow_the_rules_and_every_line_fits(text):
         if k < len(lines) - 1:
             assert not (last.text and last.text[-1] in OPEN), text         # none ends with an opening one
         natural = sum(a.width for a in atoms[ln.start:ln.end])
-        marks = [c for c in ln.compress if not isinstance(c, tuple)]
-        track = next((c[1] for c in ln.compress if isinstance(c, tuple)), 0.0)
+        marks, track = ln.compress, ln.track
         chars = sum(len(a.text) for a in atoms[ln.start:ln.end])
         avail = BODY.width - (BODY.indent if k == 0 else 0)
         assert natural - sum(atoms[c].shrink for c in marks) - track * chars <= avail + 0.01, (text, k)

@@ -55,7 +55,6 @@ class _State:
         self.path: list[int] | None = None
         self.main = None
         self.deferred: set[int] = set()
-        self.moves: list[tuple[str, str]] = []
         box, path = root_box, []
         for _ in range(4):                         # html > body > main
             for i, child in enumerate(getattr(box, "children", ())):
@@ -165,11 +164,6 @@ def repeat_spanning_cells(root_box, resume_at) -> bool:
     return False
 
 
-def _key(box) -> str:
-    element = getattr(box, "element", None)
-    return (element.get("data-id") or element.get("id") or "") if element is not None else ""
-
-
 def enable() -> bool:
     """Patch WeasyPrint's page maker once; returns whether deferred placement is active."""
     global _enabled
@@ -209,7 +203,6 @@ def enable() -> bool:
             return page, next_resume, next_page
         children[k], children[k + 1] = following, float_box
         state.deferred.add(id(float_box))
-        state.moves.append((_key(float_box), _key(following)))
         _restore(context, saved, page_state, page_number)
         return original(context, root_box, page_type, resume_at, page_number, page_state)
 

@@ -27,13 +27,15 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
 from html import unescape as html_unescape
+from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from markupsafe import escape as markup_escape
 
+
+def _esc(text: str) -> str:
+    return str(markup_escape(text))
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
                 if "fn" in cls:
                     out.append(Atom("".join(html), "", tuple(ctx), FN_CALL * metrics.m.size, 0, fn=True))
                 else:
-                    t = _unescape("".join(text))
+                    t = html_unescape("".join(text))
                     out.append(Atom("".join(html), t, tuple(ctx),
                                     sum(metrics.width(c, strong) for c in t), _gap_count(t)))
                 i = j
@@ -185,7 +187,7 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
             i += 1
             continue
         strong = any("<strong" in t or "<b" in t for t in ctx)
-        text = _unescape(part)
+        text = html_unescape(part)
         k = 0
         while k < len(text):
             ch = text[k]
@@ -199,7 +201,7 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
                 while m < len(text) and _WORD.match(text[m]):
                     m += 1
                 word = text[k:m]
-                out.append(Atom(_escape(word), word, tuple(ctx), sum(metrics.width(c, strong) for c in word), 0))
+                out.append(Atom(_esc(word), word, tuple(ctx), sum(metrics.width(c, strong) for c in word), 0))
                 k = m
                 continue
             if ch in "—…":
@@ -213,7 +215,7 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
             if ch in OPEN or ch in CLOSE:
                 out.append(_punct_atom(ch, tuple(ctx), metrics, strong))
             else:
-                out.append(Atom(_escape(ch), ch, tuple(ctx), metrics.width(ch, strong),
+                out.append(Atom(_esc(ch), ch, tuple(ctx), metrics.width(ch, strong),
                                 1 if _CJK.match(ch) else 0))
             k += 1
         i += 1
@@ -239,14 +241,6 @@ def _solid_pairs(atoms: list[Atom]) -> None:
         if a.solid:
             a.width -= a.shrink
             a.shrink = 0.0
-
-
-def _unescape(s: str) -> str:
-    return html_unescape(s)
-
-
-def _escape(s: str) -> str:
-    return str(markup_escape(s))
 
 
 @lru_cache(maxsize=None)
@@ -288,7 +282,8 @@ def _can_break(a: Atom, b: Atom) -> bool:
 class Line:
     start: int
     end: int               # atoms[start:end]
-    compress: tuple            # atoms set at half width, and (-1, tightening in pt) when the line needs it
+    compress: tuple[int, ...]  # atoms set at half width
+    track: float = 0.0         # pt the line's tracking tightens, when compression is not enough
 
 
 def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | None:
@@ -311,7 +306,7 @@ def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | 
         cum_w.append(cum_w[-1] + a.width + box)
         cum_g.append(cum_g[-1] + a.gaps)
     breaks = [j for j in range(1, n) if can_break(atoms[j - 1], atoms[j])] + [n]
-    best: dict[int, tuple[float, int, tuple[int, ...]]] = {0: (0.0, -1, ())}
+    best: dict[int, tuple[float, int, tuple[int, ...], float]] = {0: (0.0, -1, (), 0.0)}
     order = [0] + breaks
     for i in order:
         if i not in best:
@@ -337,6 +332,7 @@ def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | 
                     r = (avail - natural) / gaps / SIZE
                     bad = 100.0 * (r / 0.08) ** 3
                 comp: tuple[int, ...] = ()
+                track = 0.0
             else:
                 comp, short = _compression(atoms, i, j, natural - avail)
                 short += BOX_EDGE * len(comp)          # each compressed mark is a span too
@@ -357,16 +353,15 @@ def break_paragraph(atoms: list[Atom], measure: Measure = BODY) -> list[Line] | 
                 gaps = max(1, cum_g[j] - cum_g[i] - 1)
                 bad = 6.0 * len(comp) + 60.0 * track / tighten \
                     + (0.0 if last else 100.0 * (room / gaps / SIZE / 0.08) ** 3)
-                comp = comp + ((-1, track),) if track else comp
             total = cost_i + bad + 10.0
             if j not in best or total < best[j][0]:
-                best[j] = (total, i, comp)
+                best[j] = (total, i, comp, track)
     if n not in best:
         return None
     lines, j = [], n
     while j > 0:
-        _, i, comp = best[j]
-        lines.append(Line(i, j, comp))
+        _, i, comp, track = best[j]
+        lines.append(Line(i, j, comp, track))
         j = i
     return lines[::-1]
 
@@ -392,8 +387,7 @@ def _compression(atoms, i, j, need) -> tuple[tuple[int, ...], float]:
 
 def _wrap(atoms: list[Atom], line: Line, measure: Measure) -> str:
     out, ctx = [], ()
-    comp = {c for c in line.compress if not isinstance(c, tuple)}
-    track = next((c[1] for c in line.compress if isinstance(c, tuple)), 0.0)
+    comp, track = set(line.compress), line.track
     for k in range(line.start, line.end):
         a = atoms[k]
         if a.ctx != ctx:

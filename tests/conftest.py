@@ -21,3 +21,25 @@ def project_copy(tmp_path: Path) -> Path:
 def pdftotext(pdf: Path, *args: str) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", *args, str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+def assert_golden_text(pdf: Path, name: str) -> None:
+    """The PDF's text (pdftotext, reading order, line breaks included) is the text the sample report had when
+    the golden file was written: a refactor must leave every report's text identical.  A deliberate change of
+    wording or layout rewrites the file with ``REPORTGEN_UPDATE_GOLDEN=1 pytest …`` and shows in the diff."""
+    import os
+
+    text = pdftotext(pdf)
+    golden = GOLDEN / f"{name}.txt"
+    if os.environ.get("REPORTGEN_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    expected = golden.read_text(encoding="utf-8")
+    if text != expected:
+        import difflib
+
+        diff = "".join(list(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
+                                                 f"golden/{name}.txt", "now", n=1))[:60])
+        raise AssertionError(f"the text of {name} differs from tests/fixtures/golden/{name}.txt:\n{diff}")

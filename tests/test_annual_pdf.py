@@ -382,3 +382,9 @@ def test_topics_table_states_its_unit(rendered, pages):
     header = [c.text for c in table.header]
     assert "诉求总量（件）" in header and "承办量（件）" in header
     assert "诉求总量（件）" in norm("".join(pages))
+
+
+def test_text_is_the_golden_text(rendered, edition):
+    from .conftest import assert_golden_text
+
+    assert_golden_text(rendered[1], f"annual-{edition}")

@@ -350,3 +350,9 @@ def test_layout_a_typesetter_accepts(miyun):
 
     found = measure(miyun[1] if isinstance(miyun, tuple) else miyun)
     assert found.counts() == (0, 0, 0, 0, 0), found
+
+
+def test_text_is_the_golden_text(miyun):
+    from .conftest import assert_golden_text
+
+    assert_golden_text(miyun[1], "monthly-2023-09-密云区")

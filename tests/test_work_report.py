@@ -234,3 +234,9 @@ def test_layout_a_typesetter_accepts(work):
 
     found = measure(work[1])
     assert found.counts() == (0, 0, 0, 0, 0), found
+
+
+def test_text_is_the_golden_text(work):
+    from .conftest import assert_golden_text
+
+    assert_golden_text(work[1], "work-report-2020")

@@ -140,7 +140,9 @@ class RecordStore:
         union = " UNION ALL ".join(_typed_select(src) for src in sources)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
         applied = [r for r in taxonomy.remaps if as_of is None or r.effective < as_of]
-        con.execute(f"CREATE OR REPLACE TEMP VIEW records AS {_remapped_select(applied)}")
+        # one typed, remapped table: the report's group-bys read it, never the sources again
+        con.execute(f"CREATE OR REPLACE TEMP TABLE records AS {_remapped_select(applied)}")
+        con.execute("DROP VIEW records_unmapped")
         store = cls(con, sources, applied)
         store.fetched_rows = fetched
         store.rejects = rejects
@@ -199,7 +201,7 @@ def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSo
         con.execute(f"COPY {name} TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
         os.replace(tmp, cached)
     else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{_sql_str(str(cached))}')")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_parquet('{_sql_str(str(cached))}')")
     cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
     return RawSource(name, src.path, src.shown, src.fmt, src.sheet, cols, grouped=True)
 

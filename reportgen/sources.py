@@ -49,7 +49,8 @@ def detect_format(path: Path, declared: str | None) -> str:
 def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str | None = None,
                     sheet: str | None = None, encoding: str | None = None,
                     aliases: dict[str, str] | None = None) -> RawSource:
-    """Register a file as the view ``name``.  ``aliases``: other names of the expected columns (e.g. the
+    """Read a file once into the DuckDB table ``name``: every check and every group-by runs on this copy, so
+    the file is scanned once, and a file changed after its checks cannot change the report.  ``aliases``: other names of the expected columns (e.g. the
     Chinese 受理月份 for ``month``); such columns are renamed, and an Excel sheet or header row is found by
     them.  CSV: UTF-8 (with or without BOM), else GB18030/GBK, detected; ``encoding`` declares it."""
     shown = display_path(path)
@@ -63,13 +64,13 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: 
         if fmt == "parquet":
             q = _q(path)
             con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * EXCLUDE (file_row_number), "
                 f"file_row_number + 2 AS _row FROM read_parquet('{q}', file_row_number = true)"
             )
         elif fmt == "csv":
             q = _q(_utf8_csv(path, shown, encoding))
             con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *, row_number() OVER () + 1 AS _row "
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () + 1 AS _row "
                 f"FROM read_csv('{q}', header = true, all_varchar = true)"
             )
         else:
@@ -213,7 +214,8 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
     cols["_row"] = row_numbers
     table = pa.table(cols)
     con.register(f"{name}_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
     return ws.title
 
 

@@ -344,16 +344,20 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
 def schema(out: Path) -> None:
-    """写出配置文件的 JSON Schema（供编辑器补全和检查）。"""
+    """写出配置文件的 JSON Schema（供编辑器补全和检查），及每种章节类型的参数（sections.schema.json）。"""
     import json
 
+    from . import reports  # noqa: F401  (registers the section types and their parameter models)
     from .config.models import PeriodFile, Profile, ReportKind, Taxonomy
+    from .config.sections import SECTION_PARAMS, sections_schema
     from .render import write_atomic
 
-    for name, model in (("profile", Profile), ("taxonomy", Taxonomy), ("report-kind", ReportKind),
-                        ("period", PeriodFile)):
+    schemas = [(name, model.model_json_schema(by_alias=True)) for name, model in (
+        ("profile", Profile), ("taxonomy", Taxonomy), ("report-kind", ReportKind), ("period", PeriodFile))]
+    schemas.append(("sections", sections_schema(SECTION_PARAMS)))     # each section type's params, with defaults
+    for name, data in schemas:
         target = out / f"{name}.schema.json"
-        write_atomic(target, json.dumps(model.model_json_schema(by_alias=True), ensure_ascii=False, indent=2).encode())
+        write_atomic(target, json.dumps(data, ensure_ascii=False, indent=2).encode())
         click.echo(f"已写出 {target}")
 
 

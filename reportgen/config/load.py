@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError
 from ..yamlio import YamlDoc, load_yaml
 from .models import DistrictOverlay, PeriodFile, Profile, ReportKind, Taxonomy
+from .sections import SECTION_PARAMS, SectionParams, unknown_section_ids, validate_sections
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -173,6 +175,9 @@ class Config:
     district_dir: Path | None = None       # its folder: brief.yaml, case.md, photos
     overlay_path: Path | None = None       # <district_dir>/brief.yaml when present
     overlay_keys: frozenset[str] = frozenset()   # the paragraphs whose commentary comes from it
+    # section id → its parameters, validated through its type's model (None: loaded before any section type
+    # was registered, i.e. without importing reportgen.reports — such a config cannot be built)
+    section_params: Mapping[str, SectionParams] | None = None
 
     def resolve(self, relative: str) -> Path:
         """A path written in the period file, resolved against that file's folder."""
@@ -217,7 +222,10 @@ def check_district(profile: Profile, district: str, profile_dir: Path) -> None:
 
 
 def load_config(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,
-                district: str | None = None) -> Config:
+                district: str | None = None,
+                section_types: Mapping[str, type[SectionParams]] | None = None) -> Config:
+    """The configuration of one render, validated; ``section_types`` (default: the registered ones, see
+    ``config/sections.py``) gives each section type's parameter model."""
     profile_dir = (config_dir or default_config_dir()).resolve()
     if not (profile_dir / "profile.yaml").is_file():
         raise ConfigError(f"配置错误：{display_path(profile_dir)} 下没有 profile.yaml。请用 --config 指向城市配置目录。")
@@ -239,9 +247,9 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
         problems.append(f"配置错误：找不到期间文件 {display_path(ppath)}（报告 {kind}，期间 {period}）。")
         period_file = None
     else:
-        period_file, _ = attempt(load_model, ppath, PeriodFile)
+        period_file, period_doc = attempt(load_model, ppath, PeriodFile)
     kind_path = find_kind(profile_dir, (period_file.structure if period_file and period_file.structure else kind))
-    report_kind, _ = attempt(load_model, kind_path, ReportKind)
+    report_kind, kind_doc = attempt(load_model, kind_path, ReportKind)
     if problems:
         raise ConfigError(problems[0], problems)
     assert profile and taxonomy and report_kind and period_file
@@ -255,10 +263,15 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
             f"{period} 不符。复制上一期的期间文件后请改正 period（及 compare、sources）。"
         )
     ppath = ppath.resolve()
+    unknown_section_ids(report_kind, period_file, ppath)
+    models = SECTION_PARAMS if section_types is None else section_types
+    params = validate_sections(report_kind, kind_path, kind_doc, period_file, ppath, period_doc, models) \
+        if models else None
     if not report_kind.per_district:
         if district is not None:
             raise ConfigError(f"配置错误：报告 {kind} 不按区生成，不能指定 --district。")
-        return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath)
+        return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath,
+                      section_params=params)
     if district is None:
         raise ConfigError(f"配置错误：报告 {kind} 按区生成，请用 --district 指定区（如 --district {district_names(profile)[0] if profile.districts else '某区'}），"
                           "或用 --all-districts 生成全部区。")
@@ -277,4 +290,4 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
                 "commentary": {**period_file.commentary, **extra.commentary},
             })
     return Config(profile_dir, profile, taxonomy, report_kind, kind_path, period_file, ppath, district,
-                  district_dir, overlay, keys)
+                  district_dir, overlay, keys, params)

@@ -96,7 +96,8 @@ class SectionSpec(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
     type: str
     title: str = Field(default="", description="标题；表格等不带标题的章节可省略")
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = Field(default={}, description="章节参数，按章节类型（type）校验；各类型的参数、缺省值与说明见 "
+                                                           "reportgen schema 写出的 sections.schema.json")
     children: list["SectionSpec"] = Field(default=[], description="下一级标题的章节")
 
 

@@ -6,9 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
+from pydantic import Field
 
 from ..charts import ChartSpec, Series
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..metrics import Ranked, cross, monthly, ranked, split
 from ..narrative import describe_trends
 from ..narrative.trends import SeriesFacts
@@ -29,10 +31,15 @@ def category_label(ctx: BuildContext, name: str) -> Markup:
     return Markup.escape(name)
 
 
-@section("overview")
+class OverviewParams(SectionParams):
+    top_n: int = Field(20, ge=1, description="前几类问题（图表与句中的“前N类”）")
+    share_top: int = Field(5, ge=1, description="派单占比最高、直接答复占比最高的各列出几类")
+
+
+@section("overview", params=OverviewParams)
 def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """一、总体情况及受理特点: reception, channels, the top-N categories."""
-    p = ctx.params(spec)
+    p = ctx.params(spec, OverviewParams)
     store, cur, prev = ctx.store, ctx.period, ctx.compare
     W, P = ctx.wan_places, ctx.pct_places
     names = ctx.cfg.profile.dispositions
@@ -76,8 +83,8 @@ def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         series=tuple(Series(f"{c}渠道", tuple(Amount(x, W).position for x in ch_month[c])) for c in ch_month),
         y_label="万件", value_labels=False, height_mm=70.0))
 
-    n = int(p.get("top_n", 20))
-    share_n = int(p.get("share_top", 5))
+    n = p.top_n
+    share_n = p.share_top
     cats = ranked(store, cur, "category_l1", exclude=ctx.excluded())[:n]
     top_sum = Count(sum(c.count for c in cats), Source("SUM(count)", (("category_l1", [c.name for c in cats]),), cur.key))
     by_disp = cross(store, cur, "category_l1", "disposition")
@@ -110,7 +117,15 @@ def _trend_text(ctx: BuildContext, facts: list[SeriesFacts]) -> Markup | None:
     return ctx.wording.render("trend.sentence", clauses=parts)
 
 
-@section("top_categories")
+class TopCategoriesParams(SectionParams):
+    top_n: int = Field(10, ge=1, description="前几类问题，每类一个小节")
+    sub_top_n: int = Field(5, ge=1, description="每类列出前几个二级分类")
+    sub_min_wan: Decimal | None = Field(None, description="只列出不少于这么多万件的二级分类（如 \"1\"：1万件以上的主要是……）")
+    wording: str = Field("top_categories.summary", description="每类概述的句式键")
+    details: dict[str, str] = Field({}, description="一级分类 → 具体涉及的问题（句中“具体涉及……等问题”）")
+
+
+@section("top_categories", params=TopCategoriesParams)
 def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """二、群众反映前十类问题情况: per category its top sub-categories and their monthly trends.
 
@@ -118,13 +133,13 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     many 万件, e.g. "1" for the work report's “1 万件以上的主要是…”); ``wording`` (the summary's template
     key).  The summary template gets ``largest`` (the biggest sub-category and its share of the category)
     and ``change`` is None when the category did not exist in the comparison period."""
-    p = ctx.params(spec)
+    p = ctx.params(spec, TopCategoriesParams)
     store, cur, prev = ctx.store, ctx.period, ctx.compare
     W, P = ctx.wan_places, ctx.pct_places
-    n, sub_n = int(p.get("top_n", 10)), int(p.get("sub_top_n", 5))
-    sub_min = Decimal(str(p["sub_min_wan"])) if p.get("sub_min_wan") is not None else None
-    summary_key = p.get("wording", "top_categories.summary")
-    details = p.get("details", {})
+    n, sub_n = p.top_n, p.sub_top_n
+    sub_min = p.sub_min_wan
+    summary_key = p.wording
+    details = p.details
     if spec.title:                      # without a title the categories are the parent's sub-sections (2020: （一）疫情防控)
         ctx.heading(level, spec.title)
         level += 1

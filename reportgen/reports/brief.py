@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from ..assessment import (Assessment, DistrictScore, UnitScore, competition_ranks, fmt_bonus, fmt_rate, fmt_score,
                           per_10k, per_10k_change)
 from ..charts import ChartSpec, Series
 from ..config.load import display_path
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..errors import ConfigError, DataError
 from ..numbers import Amount, Change, Delta, Gap, round_half_up
 from ..provenance import Source, note
@@ -116,7 +119,11 @@ class _Scores:
 
 # --- 一、诉求总量情况 -------------------------------------------------------------------------
 
-@section("brief_total")
+class BriefTotalParams(SectionParams):
+    wording: str = Field("brief.total", description="句式键")
+
+
+@section("brief_total", params=BriefTotalParams)
 def brief_total(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     P = ctx.pct_places
@@ -125,7 +132,7 @@ def brief_total(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     v: dict[str, Any] = {"requests": Amount(requests), "requests_change": None}
     if s.before is not None and s.before.requests:
         v["requests_change"] = Change(requests, s.before.requests, P)
-    ctx.para(f"{spec.id}.text", ctx.wording.render(ctx.params(spec).get("wording", "brief.total"),
+    ctx.para(f"{spec.id}.text", ctx.wording.render(ctx.params(spec, BriefTotalParams).wording,
                                                    **ctx.base_vars(), **v), v)
 
 
@@ -254,21 +261,42 @@ def _cells(s: _Scores, u: UnitScore, columns: list[str], rank: int, city_rank: i
     return out
 
 
-@section("assessment_table")
+class AssessmentTableParams(SectionParams):
+    table: str = Field(description="表种（assessment.yaml 的 tables 中的名称），如 直派、部门自办+从办")
+    columns: list[str] = Field(["rank", "unit", "counted", "response", "resolve", "satisfaction", "composite"],
+                               description="列：rank 排名、class 分类、unit 单位、counted 纳入考评、response / resolve / "
+                                           "satisfaction 三率、bonus 加分项、composite 综合成绩、city_rank 市级排名、"
+                                           "rank_change 环比变化")
+    headers: dict[str, str] = Field({}, description="列 → 表头文字（换行处即表头中的分行），覆盖缺省的表头")
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, v: list[str]) -> list[str]:
+        unknown = [c for c in v if c not in COLUMNS]
+        if unknown:
+            raise ValueError(f"列 “{unknown[0]}” 未知。可用的列：{'、'.join(COLUMNS)}")
+        return v
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [c for c in v if c not in COLUMNS]
+        if unknown:
+            raise ValueError(f"表头中的列 “{unknown[0]}” 未知。可用的列：{'、'.join(COLUMNS)}")
+        return v
+
+
+@section("assessment_table", params=AssessmentTableParams)
 def assessment_table(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """One table kind for the district: ranked inside the district, optionally grouped by 部门分类."""
     s = _Scores(ctx)
-    p = ctx.params(spec)
-    table = p.get("table")
+    p = ctx.params(spec, AssessmentTableParams)
+    table = p.table
     if table not in s.cfg.tables:
         raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的 params.table "
                           f"“{table}” 不是 assessment.yaml 中的表种：{'、'.join(s.cfg.tables)}。")
-    columns = list(p.get("columns", ["rank", "unit", "counted", "response", "resolve", "satisfaction", "composite"]))
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的列 “{unknown[0]}” 未知。"
-                          f"可用的列：{'、'.join(COLUMNS)}。")
-    headers = {**{k: "\n".join(v) for k, v in COLUMNS.items()}, **p.get("headers", {})}
+    columns = list(p.columns)
+    headers = {**{k: "\n".join(v) for k, v in COLUMNS.items()}, **p.headers}
     kind = s.cfg.tables[table]
     b = s.b
     classes: list[str | None] = list(s.cfg.dept_classes) if "class" in columns else [None]
@@ -310,13 +338,19 @@ def assessment_table(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
 
 # --- 三、万人诉求情况 -------------------------------------------------------------------------
 
-@section("per10k")
+class Per10kParams(SectionParams):
+    top_n: int = Field(3, ge=1, description="句中列出万人诉求比排名前几的区")
+    chart: bool = Field(False, description="是否画各区万人诉求比的柱状图（按排名）")
+    caption: str = Field("per10k.chart", description="该图的图题键（captions 中的键名）")
+
+
+@section("per10k", params=Per10kParams)
 def per10k(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     spec10 = s.cfg.per_10k
     b = s.b
-    p = ctx.params(spec)
-    top_n = int(p.get("top_n", 3))
+    p = ctx.params(spec, Per10kParams)
+    top_n = p.top_n
     ctx.heading(level, spec.title)
     pops = {d.name: d.population_wan for d in ctx.cfg.profile.districts}
     missing_pop = [n for n, v in pops.items() if v is None]
@@ -358,11 +392,11 @@ def per10k(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         "population_note": ctx.cfg.profile.population_note,
     }
     ctx.para(f"{spec.id}.text", ctx.wording.render("brief.per10k", **ctx.base_vars(), **v), v)
-    if p.get("chart"):
+    if p.chart:
         # every district's 万人诉求比 in the order of its rank, labelled with the printed figures; the same chart
         # for every district's brief (drawn once, then from the cache)
         ranked_all = sorted(printed, key=lambda d: (ranks[d], order.index(d)))
-        ctx.figure(f"{spec.id}.chart", p.get("caption", "per10k.chart"), ChartSpec(
+        ctx.figure(f"{spec.id}.chart", p.caption, ChartSpec(
             family="bar", categories=tuple(ranked_all),
             series=(Series("万人诉求比", tuple(float(printed[d]) for d in ranked_all),
                            labels=tuple(fmt(d, now[d]) for d in ranked_all)),),

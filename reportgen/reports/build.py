@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from markupsafe import Markup
+from pydantic import Field
 
 from .. import provenance
 from ..charts import ChartSpec
 from ..config import Config
 from ..config.load import display_path
+from ..config.models import SectionSpec
+from ..config.sections import NoParams, SectionParams, register_params
 from ..errors import ConfigError
 from ..narrative import Footnotes, Wording, render_markdown
 from ..numbers import cn_ordinal
@@ -26,13 +29,17 @@ if TYPE_CHECKING:
 _CITES_GENERATED = re.compile(r"\{\{\s*generated\s*\}\}")
 _GENERATED_SLOT = "\ue000generated\ue000"
 
-SectionBuilder = Callable[["BuildContext", Any], None]
+SectionBuilder = Callable[..., None]
 SECTION_TYPES: dict[str, SectionBuilder] = {}
+P = TypeVar("P", bound=SectionParams)
 
 
-def section(type_name: str) -> Callable[[SectionBuilder], SectionBuilder]:
+def section(type_name: str, params: type[SectionParams] = NoParams) -> Callable[[SectionBuilder], SectionBuilder]:
+    """Register a section type: its builder and the pydantic model of its parameters (default: none), which
+    the config loader validates the structure's ``params`` and the period file's ``sections.<id>`` through."""
     def register(fn: SectionBuilder) -> SectionBuilder:
         SECTION_TYPES[type_name] = fn
+        register_params(type_name, params)
         return fn
     return register
 
@@ -67,9 +74,16 @@ class BuildContext:
                 "hotline": self.cfg.profile.hotline, "city": self.cfg.profile.city, "district": self.cfg.district}
 
     # --- blocks ---------------------------------------------------------------------------
-    def params(self, spec) -> dict[str, Any]:
-        """The section's parameters: the report kind's, overridden by the period file's ``sections.<id>``."""
-        return {**spec.params, **self.cfg.period_file.sections.get(spec.id, {})}
+    def params(self, spec: SectionSpec, model: type[P]) -> P:
+        """The section's parameters (the report kind's, overridden by the period file's ``sections.<id>``), as
+        validated by ``load_config`` through the section type's model."""
+        if self.cfg.section_params is None:
+            raise RuntimeError("the configuration was loaded before the section types were registered: "
+                               "import reportgen.reports before calling load_config")
+        p = self.cfg.section_params[spec.id]
+        if not isinstance(p, model):
+            raise TypeError(f"section {spec.id}: parameters are {type(p).__name__}, not {model.__name__}")
+        return p
 
     def excluded(self) -> tuple[str, ...]:
         """Categories left out of rankings: names or groups of the taxonomy."""
@@ -157,8 +171,6 @@ class BuildContext:
 
 
 def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Document:
-    from . import annual, brief, case, features, handling, rankings, summary, work  # noqa: F401  (register the section types)
-
     pf, kind = cfg.period_file, cfg.kind
     period = parse_period(pf.period)
     # 同比 for calendar periods, 环比 (the period before) for a 考核期
@@ -182,11 +194,6 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Do
     for spec in kind.sections:
         ctx.build_section(spec, 1)
     ctx.para("closing", None)        # the analysts' closing paragraphs after the last section (commentary only)
-    known = {s.id for s in _walk(kind.sections)}
-    unknown = sorted(set(pf.sections) - known)
-    if unknown:
-        raise ConfigError(f"配置错误：文件 {display_path(cfg.period_path)}，键 sections.{unknown[0]}：报告中没有编号为 "
-                          f"“{unknown[0]}” 的章节。可用的编号：{'、'.join(sorted(known))}。")
     unused = sorted(set(pf.commentary) - ctx.used_commentary)
     if unused:
         raise ConfigError(
@@ -196,17 +203,15 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Do
     return doc
 
 
-def _walk(specs):
-    for s in specs:
-        yield s
-        yield from _walk(s.children)
+class ChapterParams(SectionParams):
+    intro: str | None = Field(default=None, description="导语段落的句式键（wording 中的键名）；不写则没有导语")
 
 
-@section("chapter")
-def chapter(ctx: BuildContext, spec, level: int) -> None:
+@section("chapter", params=ChapterParams)
+def chapter(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """A heading, an optional lead paragraph (wording key ``params.intro``), then the child sections."""
     ctx.heading(level, spec.title)
-    intro = ctx.params(spec).get("intro")
+    intro = ctx.params(spec, ChapterParams).intro
     if intro:
         ctx.para(f"{spec.id}.intro", ctx.wording.render(intro, **ctx.base_vars(), **ctx.chapter_vars(spec)))
     for child in spec.children:

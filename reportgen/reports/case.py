@@ -24,8 +24,11 @@ import re
 import tempfile
 from pathlib import Path
 
+from pydantic import Field
+
 from ..config.load import display_path
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..errors import ConfigError
 from .build import BuildContext, section
 from .document import Photo, Photos
@@ -99,11 +102,15 @@ def _photo_path(folder: Path, target: str, where: str) -> Path:
     return path
 
 
-@section("case")
+class CaseParams(SectionParams):
+    file: str = Field("case.md", description="区文件夹中案例的 Markdown 文件名")
+
+
+@section("case", params=CaseParams)
 def case(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    params = ctx.params(spec)
+    params = ctx.params(spec, CaseParams)
     folder = ctx.cfg.district_dir
-    name = params.get("file", "case.md")
+    name = params.file
     path = folder / name if folder is not None else None
     if path is None or not path.is_file():
         shown = display_path(path) if path is not None else f"期间文件的 district_folder 中的 {name}"

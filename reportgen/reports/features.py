@@ -28,15 +28,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..charts import ChartSpec, Series
-from ..config.load import display_path, validation_problems
+from ..config.load import display_path
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..errors import ConfigError
 from ..metrics import monthly, ranked, split
 from ..numbers import Amount, Change, Ratio, round_half_up
-from ..yamlio import load_yaml
 from .build import BuildContext, section
 
 
@@ -81,24 +81,14 @@ class Subsection(_M):
     blocks: list[Block] = []
 
 
-class FeaturesParams(_M):
-    intro: list[Block] = []
-    subsections: list[Subsection] = []
+class FeaturesParams(SectionParams):
+    intro: list[Block] = Field([], description="第一个小节之前的段落与图表")
+    subsections: list[Subsection] = Field([], description="小节：标题及其段落（text，Markdown）与图表（chart）")
 
 
-def _params(ctx: BuildContext, spec: SectionSpec) -> FeaturesParams:
-    try:
-        return FeaturesParams.model_validate(ctx.params(spec))
-    except ValidationError as exc:
-        doc = load_yaml(ctx.cfg.period_path)
-        problems = validation_problems(exc.errors(), doc, FeaturesParams, display_path(ctx.cfg.period_path),
-                                       prefix=("sections", spec.id))
-        raise ConfigError(problems[0], problems) from None
-
-
-@section("features")
+@section("features", params=FeaturesParams)
 def features(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    params = _params(ctx, spec)
+    params = ctx.params(spec, FeaturesParams)
     ctx.heading(level, spec.title)
     _blocks(ctx, spec, params.intro, f"{spec.id}.intro")
     for i, sub in enumerate(params.subsections, start=1):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from ..charts import ChartSpec, Series
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..errors import ConfigError
 from ..metrics import cross, ranked
 from ..numbers import Amount, Ratio
@@ -23,12 +26,18 @@ def _dispatched(ctx: BuildContext) -> dict[str, Any]:
     return {"disposition": ctx.cfg.profile.dispositions["dispatched"]}
 
 
-@section("districts")
+class DistrictsParams(SectionParams):
+    district_level: str = Field("区级部门", description="数据中区级部门的承办层级（handler_level）")
+    street_level: str = Field("街乡镇", description="数据中街乡镇的承办层级（handler_level）")
+    top_n: int = Field(10, ge=1, description="每区的图表列出前几类问题")
+
+
+@section("districts", params=DistrictsParams)
 def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """（一）区及街道乡镇承办情况: the busiest and quietest district, the streets' part, one sub-section a district."""
-    p = ctx.params(spec)
+    p = ctx.params(spec, DistrictsParams)
     W, P = ctx.wan_places, ctx.pct_places
-    dept_level, street_level = p.get("district_level", "区级部门"), p.get("street_level", "街乡镇")
+    dept_level, street_level = p.district_level, p.street_level
     ctx.heading(level, spec.title)
     names = [d.name for d in ctx.cfg.profile.districts]
     by = cross(ctx.store, ctx.period, "district", "handler_level", _dispatched(ctx))
@@ -60,7 +69,7 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                 Series(street_level, tuple(_geo(r["street"]) for r in rows))),
         y_label="万件", value_labels=False, height_mm=70.0))
     ctx.para(f"{spec.id}.streets", ctx.wording.render("districts.streets", **ctx.base_vars(), **v), v)
-    top_n = int(p.get("top_n", 10))
+    top_n = p.top_n
     for r in rows:
         ctx.heading(level + 1, r["name"])
         ctx.para(f"{spec.id}.{r['name']}", ctx.wording.render("districts.district", **ctx.base_vars(), d=r), {"d": r})
@@ -74,41 +83,58 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             y_label="万件", value_labels=False, height_mm=55.0), name=r["name"], n=top_n)
 
 
-@section("units")
+class UnitsParams(SectionParams):
+    level: str = Field(description="承办层级（数据中的 handler_level），如 市级部门、国有企业")
+    label: str | None = Field(None, description="句中和图题中的称谓（如 市属机构）；缺省与 level 相同")
+    top_n: int = Field(10, ge=1, description="图表列出前几个单位")
+    more: int = Field(1, ge=0, description="句中第一名之后再点出几个单位")
+    wording: str = Field("units.first_and_next", description="句式键")
+    chart: bool = Field(True, description="是否画承办量前几名的图")
+    caption: str = Field("units.top", description="图题键（captions 中的键名）")
+
+
+@section("units", params=UnitsParams)
 def units(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """（二）市级部门 / （三）国有企业承办情况: the top units, a sentence naming the first ones, a chart."""
-    p = ctx.params(spec)
+    p = ctx.params(spec, UnitsParams)
     W = ctx.wan_places
-    handler_level = p.get("level")
+    handler_level = p.level
     if not handler_level:
         raise ConfigError(f"配置错误：章节 {spec.id} 缺少参数 level（承办层级，如 市级部门、国有企业）。")
-    label = p.get("label", handler_level)
+    label = p.label if p.label is not None else handler_level
     ctx.heading(level, spec.title)
-    top_n = int(p.get("top_n", 10))
+    top_n = p.top_n
     top = ranked(ctx.store, ctx.period, "handler", {**_dispatched(ctx), "handler_level": handler_level})[:top_n]
     if not top:
         raise ConfigError(f"配置错误：章节 {spec.id}：数据中没有承办层级为 “{handler_level}” 的诉求。")
     items = [{"name": u.name, "amount": Amount(u.count, W)} for u in top]
-    v = {"label": label, "units": items, "first": items[0], "more": [u["name"] for u in items[1:1 + int(p.get("more", 1))]]}
-    ctx.para(f"{spec.id}.lead", ctx.wording.render(p.get("wording", "units.first_and_next"), **ctx.base_vars(), **v), v)
-    if p.get("chart", True) is False:
+    v = {"label": label, "units": items, "first": items[0], "more": [u["name"] for u in items[1:1 + p.more]]}
+    ctx.para(f"{spec.id}.lead", ctx.wording.render(p.wording, **ctx.base_vars(), **v), v)
+    if not p.chart:
         return
-    ctx.figure(f"{spec.id}.chart", p.get("caption", "units.top"), ChartSpec(
+    ctx.figure(f"{spec.id}.chart", p.caption, ChartSpec(
         family="bar", categories=tuple(u["name"] for u in items),
         series=(Series("承办量", tuple(_geo(u["amount"]) for u in items), labels=tuple(u["amount"].wan_num for u in items)),),
         y_label="万件", legend=False, height_mm=65.0), label=label, n=top_n)
 
 
-@section("topics")
+class TopicsParams(SectionParams):
+    order: list[str] = Field([], description="表中每月一题的顺序（数据中的 topic）；缺省按名称排序")
+    first: int = Field(3, ge=0, description="导语中点出前几个题目")
+    header: list[str] = Field(["序号", "问题", "每月诉求量（按考评周期统计诉求量）", "诉求总量", "承办量前三位的单位", "承办量"],
+                              description="表头（6 列）")
+
+
+@section("topics", params=TopicsParams)
 def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """（四）“每月一题”: lead sentence and the table (monthly sparkline by 考核期, total, top-3 units)."""
-    p = ctx.params(spec)
+    p = ctx.params(spec, TopicsParams)
     W = ctx.wan_places
     ctx.heading(level, spec.title)
     year = parse_period(f"{ctx.period.year}K")        # the 12 考核期 of the year
     where = _dispatched(ctx)
     by_topic = {t.name: t for t in ranked(ctx.store, year, "topic", where)}
-    order = list(p.get("order") or sorted(by_topic, key=lambda t: t))
+    order = list(p.order or sorted(by_topic, key=lambda t: t))
     missing = [t for t in order if t not in by_topic]
     if missing:
         raise ConfigError(f"配置错误：章节 {spec.id} 的 order 中的 “{missing[0]}” 在数据中没有诉求（topic 列）。")
@@ -118,12 +144,11 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     total = Count(sum(by_topic[t].count for t in order),
                   Source("SUM(count)", (("disposition", where["disposition"]), ("topic", order)), year.key))
     by_rank = sorted(order, key=lambda t: (-by_topic[t].count, order.index(t)))
-    v = {"n": len(order), "total": Amount(total, W), "first": order[:int(p.get("first", 3))], "top": by_rank[:3]}
+    v = {"n": len(order), "total": Amount(total, W), "first": order[:p.first], "top": by_rank[:3]}
     ctx.para(f"{spec.id}.lead", ctx.wording.render("topics.lead", **ctx.base_vars(), **v), v)
     monthly = cross(ctx.store, year, "topic", "kmonth", where)
     units_of = _topic_units(ctx, year, where)
-    header = [Cell(h) for h in p.get("header", ["序号", "问题", "每月诉求量（按考评周期统计诉求量）", "诉求总量",
-                                                "承办量前三位的单位", "承办量"])]
+    header = [Cell(h) for h in p.header]
     groups = []
     for i, name in enumerate(order, start=1):
         months = [monthly.get(name, {}).get(m, 0) for m in year.months]

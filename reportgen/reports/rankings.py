@@ -21,12 +21,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal
 
 import duckdb
+from pydantic import Field
 
 from ..assessment import competition_ranks
 from ..config.load import display_path
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..errors import ConfigError, DataError
 from ..provenance import Source, note
 from ..sources import register_source
@@ -134,9 +137,28 @@ def _rank_table(ctx: BuildContext, tid: str, rows: list[tuple[int, RankedUnit]],
                  cls="ranking", caption=caption)
 
 
-@section("rankings")
+class RankingList(SectionParams):
+    """rankings 章节中的一张排名表（或 months_split 的一句及两张表）。"""
+
+    kind: Literal["top", "per_district", "months_split"] = Field(
+        "top", description="top：按成绩或诉求量排名的前 n 名；per_district：各区的前 n 名；months_split：按有考评成绩的月数分两组排名")
+    level: Literal["区", "街乡镇", "市属机构", "国有企业"] = Field(description="排名表中的层级")
+    by: Literal["score", "requests"] = Field("score", description="top：按综合成绩（score）或诉求量（requests）排名")
+    n: int = Field(3, ge=1, description="top、per_district：列出前几名")
+    caption: str = Field("", description="表题（Jinja2 模板）")
+    threshold: int = Field(7, ge=1, description="months_split：有这么多个月以上考评成绩的为一组")
+    wording: str = Field("work.rankings.months", description="months_split：说明两组家数的句式键")
+    caption_more: str | None = Field(None, description="months_split：月数达到 threshold 的一组的表题；不写则不列表")
+    caption_fewer: str | None = Field(None, description="months_split：月数不足 threshold 的一组的表题；不写则不列表")
+
+
+class RankingsParams(SectionParams):
+    lists: list[RankingList] = Field([], description="依次列出的排名表")
+
+
+@section("rankings", params=RankingsParams)
 def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    p = ctx.params(spec)
+    p = ctx.params(spec, RankingsParams)
     data = ctx.data
     if not isinstance(data, dict) or "rankings" not in data:
         raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.period_path)} 需要 sources.rankings（考核排名表），"
@@ -144,18 +166,18 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     units: list[RankedUnit] = data["rankings"]
     if spec.title:
         ctx.heading(level, spec.title)
-    for j, item in enumerate(p.get("lists", [])):
-        lv = item.get("level")
+    for j, item in enumerate(p.lists):
+        lv = item.level
         pool = [u for u in units if u.level == lv]
-        caption = str(ctx.wording.env.from_string(item.get("caption", "")).render(**ctx.base_vars()))
-        kind = item.get("kind", "top")
+        caption = str(ctx.wording.env.from_string(item.caption).render(**ctx.base_vars()))
+        kind = item.kind
         if kind == "top":
-            by, n = item.get("by", "score"), int(item.get("n", 3))
+            by, n = item.by, item.n
             rows = [r for r in _ranked(pool, by) if r[0] <= n]
             ctx.add(_rank_table(ctx, f"{spec.id}.{j}", rows, lv, caption, Source(f"rank by {by}", (("level", lv),),
                                                                                   ctx.period.key)))
         elif kind == "per_district":
-            n = int(item.get("n", 3))
+            n = item.n
             rows = []
             for i, d in enumerate([d.name for d in ctx.cfg.profile.districts], start=1):
                 places = dense_places([u for u in pool if u.district == d], n)
@@ -163,23 +185,21 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                     rows.append([Cell(str(i), cls="serial"), Cell(d, cls="name"), Cell(places_text(places), cls="text")])
             ctx.add(Table(f"{spec.id}.{j}", [Cell("序号"), Cell("区"), Cell("考评排名前三的街道（乡镇）")], [rows],
                           cls="ranking per-district", caption=caption))
-        elif kind == "months_split":
-            threshold = int(item.get("threshold", 7))
+        else:                                                   # months_split
+            threshold = item.threshold
             scored = [u for u in pool if u.months]
             v = {"level": lv, "count": len(scored), "threshold": threshold,
                  "more": sum(1 for u in scored if u.months >= threshold),
                  "fewer": sum(1 for u in scored if u.months < threshold)}
             note(str(len(scored)), str(len(scored)), "个", Source("count", (("level", lv),), ctx.period.key))
-            ctx.para(f"{spec.id}.{j}", ctx.wording.render(item.get("wording", "work.rankings.months"),
+            ctx.para(f"{spec.id}.{j}", ctx.wording.render(item.wording,
                                                           **ctx.base_vars(), **v), v)
             groups = (("more", [u for u in scored if u.months >= threshold]),
                       ("fewer", [u for u in scored if u.months < threshold]))
             for key, members in groups:
-                if not members or not item.get(f"caption_{key}"):
+                template = item.caption_more if key == "more" else item.caption_fewer
+                if not members or not template:
                     continue
-                cap = str(ctx.wording.env.from_string(item[f"caption_{key}"]).render(**ctx.base_vars(), **v))
+                cap = str(ctx.wording.env.from_string(template).render(**ctx.base_vars(), **v))
                 ctx.add(_rank_table(ctx, f"{spec.id}.{j}.{key}", _ranked(members, "score"), lv, cap,
                                     Source("rank by score", (("level", lv), ("months", key)), ctx.period.key)))
-        else:
-            raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.kind_path)}，章节 {spec.id} 的列表种类 “{kind}” 未知。"
-                              "可用：top、per_district、months_split。")

@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup
+from pydantic import Field
 
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..metrics import cross, ranked, split
 from ..numbers import Amount, Change, Ratio
 from .build import BuildContext, section
@@ -74,13 +76,20 @@ def headline_figures(ctx: BuildContext, wan: int, top_n: int = 10) -> dict[str, 
     return out
 
 
-@section("summary")
+class SummaryParams(SectionParams):
+    wan: int | None = Field(None, ge=0, le=4, description="本章万件数保留的小数位；缺省同报告的 precision.wan")
+    top_n: int = Field(10, ge=1, description="句中前几类问题（top、top_compare）")
+    paragraphs: list[str | list[str]] = Field(
+        [], description="依次生成的段落的句式键；方括号内的几个句式连成一段")
+
+
+@section("summary", params=SummaryParams)
 def summary(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    p = ctx.params(spec)
+    p = ctx.params(spec, SummaryParams)
     if spec.title:
         ctx.heading(level, spec.title)
-    figures = headline_figures(ctx, int(p.get("wan", ctx.wan_places)), int(p.get("top_n", 10)))
-    for keys in p.get("paragraphs", []):
+    figures = headline_figures(ctx, p.wan if p.wan is not None else ctx.wan_places, p.top_n)
+    for keys in p.paragraphs:
         # a list of keys is one paragraph (its sentences run on, as the edition prints them); named by the first
         keys = [keys] if isinstance(keys, str) else list(keys)
         text = Markup("").join(ctx.wording.render(k, **ctx.base_vars(), **figures) for k in keys)

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from ..charts import ChartSpec, Series
 from ..config.models import SectionSpec
+from ..config.sections import SectionParams
 from ..metrics import cross, monthly, ranked
 from ..numbers import Amount, Ratio
 from ..provenance import Count, Source
@@ -34,34 +37,52 @@ class StreetCount(Amount):
         return self.wan_trim if self.count >= 10000 else self.jian
 
 
-def _where(ctx: BuildContext, p: dict) -> dict[str, Any]:
+class _DistrictLevels(SectionParams):
+    district_level: str = Field("区级部门", description="数据中区级部门的承办层级（handler_level）")
+    street_level: str = Field("街乡镇", description="数据中街乡镇的承办层级（handler_level）")
+    levels: list[str] = Field(["区级部门", "街乡镇"], description="计入各区办理量的承办层级")
+
+
+class DistrictHandlingParams(_DistrictLevels):
+    top_streets: int = Field(3, ge=0, description="每区句中点出办理量前几的街乡镇")
+    top_categories: int = Field(5, ge=0, description="每区句中点出前几类问题（及各月走势图中的折线）")
+    chart_streets: int | None = Field(None, description="每区街乡镇图最多画几个；缺省全部")
+    chart_compare: bool = Field(False, description="先画各区上年与本年办理量的分组柱状图")
+    compare_caption: str = Field("work.districts.compare", description="该图的图题键（captions 中的键名）")
+
+
+class ZonesParams(_DistrictLevels):
+    order: list[str] = Field([], description="功能区的顺序（profile.yaml 中的 zone）；未列出的按各区顺序排在后面")
+
+
+def _where(ctx: BuildContext, p: _DistrictLevels) -> dict[str, Any]:
     return {"disposition": ctx.cfg.profile.dispositions["dispatched"],
-            "handler_level": list(p.get("levels", ["区级部门", "街乡镇"]))}
+            "handler_level": list(p.levels)}
 
 
-def _district_totals(ctx: BuildContext, p: dict) -> tuple[dict[str, dict[str, int]], Count]:
+def _district_totals(ctx: BuildContext, p: _DistrictLevels) -> tuple[dict[str, dict[str, int]], Count]:
     by = cross(ctx.store, ctx.period, "district", "handler_level", _where(ctx, p))
     total = Count(sum(sum(v.values()) for v in by.values()),
                   Source("SUM(count)", tuple(_where(ctx, p).items()), ctx.period.key))
     return by, total
 
 
-@section("district_handling")
+@section("district_handling", params=DistrictHandlingParams)
 def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    p = ctx.params(spec)
+    p = ctx.params(spec, DistrictHandlingParams)
     W, P = ctx.wan_places, ctx.pct_places
-    dept_level, street_level = p.get("district_level", "区级部门"), p.get("street_level", "街乡镇")
-    n_streets, n_cats = int(p.get("top_streets", 3)), int(p.get("top_categories", 5))
+    dept_level, street_level = p.district_level, p.street_level
+    n_streets, n_cats = p.top_streets, p.top_categories
     ctx.heading(level, spec.title)
     ctx.para(f"{spec.id}.intro", None)
     by, total = _district_totals(ctx, p)
     where = _where(ctx, p)
-    if p.get("chart_compare"):
+    if p.chart_compare:
         # the districts' requests of the comparison year and of the year, side by side (grouped bars, 万件)
         prev = cross(ctx.store, ctx.compare, "district", "handler_level", where)
         names = [d.name for d in ctx.cfg.profile.districts]
         years = ((ctx.compare.year, prev), (ctx.period.year, by))
-        ctx.figure(f"{spec.id}.compare", p.get("compare_caption", "work.districts.compare"), ChartSpec(
+        ctx.figure(f"{spec.id}.compare", p.compare_caption, ChartSpec(
             family="grouped_bar", categories=tuple(names),
             series=tuple(Series(f"{y}年", tuple(Amount(sum(b.get(n, {}).values()), W).position for n in names))
                          for y, b in years),
@@ -91,7 +112,7 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         }
         pid = f"{spec.id}.{d.name}"
         ctx.para(f"{pid}.summary", ctx.wording.render("work.district.summary", **ctx.base_vars(), **v), v)
-        shown = streets[:int(p["chart_streets"])] if p.get("chart_streets") else streets
+        shown = streets[:p.chart_streets] if p.chart_streets else streets
         ctx.figure(f"{pid}.streets", "work.district.streets", ChartSpec(
             family="bar", categories=tuple(s.name for s in shown),
             series=(Series("办理量", tuple(float(s.count) for s in shown)),),
@@ -108,11 +129,11 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             y_label="件", y2_label="件", value_labels=False, height_mm=62.0), name=d.name)
 
 
-@section("zones")
+@section("zones", params=ZonesParams)
 def zones(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
-    p = ctx.params(spec)
+    p = ctx.params(spec, ZonesParams)
     W, P = ctx.wan_places, ctx.pct_places
-    dept_level, street_level = p.get("district_level", "区级部门"), p.get("street_level", "街乡镇")
+    dept_level, street_level = p.district_level, p.street_level
     ctx.heading(level, spec.title)
     by, total = _district_totals(ctx, p)
     order: list[str] = []
@@ -122,7 +143,7 @@ def zones(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             if d.zone not in members:
                 order.append(d.zone)
             members.setdefault(d.zone, []).append(d.name)
-    wanted = [z for z in p.get("order", []) if z in members]
+    wanted = [z for z in p.order if z in members]
     order = wanted + [z for z in order if z not in wanted]
     for zone in order:
         ctx.heading(level + 1, f"{zone}办理情况")

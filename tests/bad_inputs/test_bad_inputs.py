@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+import reportgen.reports  # noqa: F401  (registers the section types, whose parameters load_config checks)
 from reportgen.config import load_config
 from reportgen.errors import ReportError
 

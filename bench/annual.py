@@ -1,70 +1,92 @@
-"""Benchmark: the sample annual report from data to PDF, seconds per stage and peak memory.
+"""Benchmark: the sample annual report from data to PDF, each measure in a fresh process, as a user runs it.
 
     .venv/bin/python bench/annual.py [--period 2023] [--cold]
 
-``--cold`` empties the chart cache first (every chart drawn); without it, a second run shows
-the cached case (no chart redrawn).  Peak memory is the process's max RSS (children included).
+Prints, in one run:
 
-It also measures, in the same run, the PDF stage (everything from the finished HTML to the written
-file: line breaking, float placement, justification, layout, page map, write) against WeasyPrint's
-own layout and write of the same HTML in a fresh process, and prints their ratio (target ≤ 1.3).
+- the data stage: config, reading and checking the sources into DuckDB, and every group-by of the report
+  (the build's ``data`` timing), in a fresh process;
+- WeasyPrint alone laying out and writing the report's HTML, in a fresh process (the reference);
+- ``reportgen render annual`` as a user runs it (a fresh process, charts cached unless ``--cold``);
+- the PDF stage inside that render (line breaking, float placement, justification, layout, page map, write).
+
+Targets (issue 16): data stage ≤ 0.15 × WeasyPrint's layout; the whole render with cached charts ≤ 1.6 × it;
+the PDF stage ≤ 1.3 × it.  Peak memory is each process's max RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
 
-from reportgen.pipeline import PROJECT_ROOT, build, cache_dir, render_to_pdf  # noqa: E402
+DATA = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from reportgen.pipeline import build
+built = build("annual", sys.argv[2])
+open(sys.argv[3], "w", encoding="utf-8").write(built.html)
+print(json.dumps({"data": built.timings["data"], "timings": built.timings,
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
 PLAIN = """
-import sys, time, json
+import json, resource, sys, time
 t0 = time.perf_counter()
 from weasyprint import HTML
 HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf(sys.argv[3])
-print(json.dumps(time.perf_counter() - t0))
+print(json.dumps({"layout": time.perf_counter() - t0, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def plain_weasyprint(html: str, tmp: Path) -> float:
-    """Seconds WeasyPrint alone takes to lay out and write the same HTML, in a fresh process."""
-    src = tmp / "report.html"
-    src.write_text(html, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-c", PLAIN, str(src), str(PROJECT_ROOT) + "/", str(tmp / "plain.pdf")],
-                         check=True, capture_output=True, text=True).stdout
-    return float(json.loads(out.strip().splitlines()[-1]))
+def last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--period", default="2023")
-    ap.add_argument("--cold", action="store_true")
+    ap.add_argument("--cold", action="store_true", help="empty the chart cache first (every chart drawn)")
     args = ap.parse_args()
-    if args.cold:
-        shutil.rmtree(cache_dir() / "charts", ignore_errors=True)
-    t0 = time.perf_counter()
-    built = build("annual", args.period)
+    sys.path.insert(0, str(ROOT))
+    from reportgen.pipeline import cache_dir
+
     with tempfile.TemporaryDirectory() as tmp:
-        out = render_to_pdf(built, Path(tmp) / "annual.pdf")
-        size = out.stat().st_size
-        total = time.perf_counter() - t0
-        plain = plain_weasyprint(built.html, Path(tmp))
-    for stage, secs in built.timings.items():
-        print(f"{stage:10s} {secs:6.2f} s")
-    print(f"{'total':10s} {total:6.2f} s")
-    print(f"PDF stage {built.timings['pdf']:.2f} s, WeasyPrint alone on the same HTML {plain:.2f} s: "
-          f"ratio {built.timings['pdf'] / plain:.2f} (target <= 1.3)")
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(f"peak RSS   {rss / 1024:6.0f} MB   charts: {len(built.doc.figures)}   PDF: {size / 1e6:.1f} MB")
+        tmpd = Path(tmp)
+        if not args.cold:      # charts cached, as on every render after the first
+            subprocess.run([str(ROOT / ".venv/bin/reportgen"), "render", "annual", "--period", args.period,
+                            "--out", str(tmpd / "warm.pdf")], check=True, capture_output=True)
+        else:
+            shutil.rmtree(cache_dir() / "charts", ignore_errors=True)
+        data = last_json(subprocess.run([PY, "-c", DATA, str(ROOT), args.period, str(tmpd / "report.html")],
+                                        check=True, capture_output=True, text=True).stdout)
+        plain = last_json(subprocess.run([PY, "-c", PLAIN, str(tmpd / "report.html"), str(ROOT) + "/",
+                                          str(tmpd / "plain.pdf")], check=True, capture_output=True, text=True).stdout)
+        if args.cold:
+            shutil.rmtree(cache_dir() / "charts", ignore_errors=True)
+        t0 = time.perf_counter()
+        run = subprocess.run([str(ROOT / ".venv/bin/reportgen"), "render", "annual", "--period", args.period,
+                              "--out", str(tmpd / "annual.pdf"), "--debug"], check=True, capture_output=True, text=True)
+        whole = time.perf_counter() - t0
+    layout = plain["layout"]
+    print(f"data stage (fresh process)        {data['data']:6.2f} s   {data['data'] / layout:5.2f} × layout "
+          f"(target <= 0.15)   peak RSS {data['rss']:.0f} MB")
+    print(f"WeasyPrint alone (fresh process)  {layout:6.2f} s   peak RSS {plain['rss']:.0f} MB")
+    print(f"reportgen render annual           {whole:6.2f} s   {whole / layout:5.2f} × layout "
+          f"(target <= 1.6{'' if not args.cold else '; --cold: every chart drawn'})")
+    stages = {k: round(v, 2) for k, v in data["timings"].items()}
+    print(f"build stages (data process): {stages}")
+    pdf = [ln for ln in run.stderr.splitlines() + run.stdout.splitlines() if "pdf" in ln.lower()]
+    if pdf:
+        print("render --debug:", " | ".join(pdf[-3:]))
 
 
 if __name__ == "__main__":

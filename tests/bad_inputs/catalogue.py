@@ -11,10 +11,22 @@ HERE = Path(__file__).resolve().parent
 KIND = {"records": "受理记录", "assessment": "考评表", "rankings": "排名表", "config": "配置（YAML）"}
 
 
+def load_cases() -> list[dict]:
+    """cases.yaml, then every cases.d/*.yaml in name order (one file per area, so that work on different
+    areas adds cases without touching the same file); ids are unique across all of them."""
+    files = [HERE / "cases.yaml", *sorted((HERE / "cases.d").glob("*.yaml"))]
+    cases = [c for f in files for c in (yaml.safe_load(f.read_text(encoding="utf-8")) or [])]
+    ids = [c["id"] for c in cases]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"bad-input case ids used twice: {dup}")
+    return cases
+
+
 def catalogue() -> str:
-    cases = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+    cases = load_cases()
     out = ["# 错误提示目录（error catalogue）", "",
-           "由 `tests/bad_inputs/cases.yaml` 生成（`python tests/bad_inputs/catalogue.py > docs/error-catalogue.md`）；",
+           "由 `tests/bad_inputs/cases.yaml` 与 `cases.d/*.yaml` 生成（`python tests/bad_inputs/catalogue.py > docs/error-catalogue.md`）；",
            "每一条都由 `pytest tests/bad_inputs` 逐字核对。“读入”表示这种输入可以正常读入。", ""]
     for c in cases:
         kind = next(k for k in KIND if k in c)

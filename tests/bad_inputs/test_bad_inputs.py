@@ -14,16 +14,16 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 import reportgen.reports  # noqa: F401  (registers the section types, whose parameters load_config checks)
 from reportgen.config import load_config
 from reportgen.errors import ReportError
 
 from ..conftest import ROOT
+from .catalogue import load_cases
 
 HERE = Path(__file__).resolve().parent
-CASES = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+CASES = load_cases()
 
 
 def build_file(spec: dict, folder: Path) -> Path:

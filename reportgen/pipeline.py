@@ -13,7 +13,7 @@ from pathlib import Path
 from . import provenance
 from .assessment import Assessment, load_assessment_config, load_periods, period_files
 from .config import Config, load_config
-from .config.load import PROJECT_ROOT, display_path
+from .config.load import display_path
 from .errors import ConfigError, DataError, RenderError
 from .periods import parse_period
 from .render import render_html, render_pdf, write_atomic
@@ -22,16 +22,10 @@ from .render.glyphs import missing_glyphs
 from .reports import Document, build_report
 from .reports.brief import BriefData
 
-FONTS_DIR = PROJECT_ROOT / "fonts"
+from .workspace import FONTS_DIR, RESOURCES, SHARED_REPORTS, TEMPLATES, cache_dir  # noqa: F401  (cache_dir: re-exported)
 CHART_FONT = FONTS_DIR / "NotoSansCJKsc-Regular.otf"
 BODY_FONTS = ["FandolFang-Regular.otf", "cwfs.ttf", "ARPLUKaiCN.ttf", "NotoSansCJKsc-Regular.otf",
               "FandolSong-Regular.otf", "NotoSerifCJKsc-Bold.otf"]
-
-
-def cache_dir() -> Path:
-    import os
-
-    return Path(os.environ.get("REPORTGEN_CACHE", PROJECT_ROOT / ".cache"))
 
 
 @dataclass
@@ -241,8 +235,7 @@ def _inputs(built: Built) -> list[Path]:
     """Every file the render read or may read: the period file, the city folder, the data sources,
     the templates and fonts."""
     cfg = built.cfg
-    out = [cfg.period_path, cfg.profile_dir, PROJECT_ROOT / "templates", PROJECT_ROOT / "fonts",
-           PROJECT_ROOT / "config"]
+    out = [cfg.period_path, cfg.profile_dir, TEMPLATES, FONTS_DIR, SHARED_REPORTS]
     for specs in cfg.period_file.sources.values():
         for spec in specs:
             if getattr(spec, "path", None):
@@ -284,8 +277,8 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
         missing = missing_glyphs(text_of(built.html) + chart_text, fonts)
         if missing:
             raise RenderError(f"渲染错误（--strict）：以下字符在内嵌字体中没有字形：{' '.join(missing)}。")
-    pdf, built.pages = render_pdf(built.html, base_url=PROJECT_ROOT,
-                     allowed_roots=[PROJECT_ROOT / "fonts", PROJECT_ROOT / "templates", cache_dir(),
+    pdf, built.pages = render_pdf(built.html, base_url=RESOURCES,
+                     allowed_roots=[FONTS_DIR, TEMPLATES, cache_dir(),
                                     built.cfg.profile_dir, built.cfg.period_path.parent],
                      strict=strict, layout=layout)
     rejects = rejects_path(out)

@@ -100,7 +100,7 @@ def derived_file(kind: str, source: Path, extra: str, suffix: str) -> Path:
     path, size and time and of ``extra`` (what was done to it), so a changed source is derived again."""
     import hashlib
 
-    from .pipeline import cache_dir
+    from .workspace import cache_dir
 
     st = source.stat()
     key = hashlib.sha256(f"{source.resolve()}|{st.st_size}|{st.st_mtime_ns}|{extra}".encode()).hexdigest()[:24]

@@ -18,7 +18,7 @@ from .sections import SECTION_PARAMS, SectionParams, unknown_section_ids, valida
 
 M = TypeVar("M", bound=BaseModel)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from ..workspace import PROJECT_ROOT, SHARED_REPORTS  # noqa: F401  (PROJECT_ROOT: re-exported)
 
 _TYPE_WORDS = {
     "string_type": "字符串",
@@ -199,8 +199,10 @@ def default_config_dir() -> Path:
 
 
 def find_kind(profile_dir: Path, kind: str) -> Path:
-    """Report kinds: the profile's own ``reports/`` first, then the shared ``config/reports/``."""
-    for candidate in (profile_dir / "reports" / f"{kind}.yaml", profile_dir.parent / "reports" / f"{kind}.yaml"):
+    """Report kinds: the profile's own ``reports/`` first, then the ``reports/`` beside it, then the shared
+    structures that come with reportgen (``config/reports/`` of the package)."""
+    for candidate in (profile_dir / "reports" / f"{kind}.yaml", profile_dir.parent / "reports" / f"{kind}.yaml",
+                      SHARED_REPORTS / f"{kind}.yaml"):
         if candidate.is_file():
             return candidate
     raise ConfigError(

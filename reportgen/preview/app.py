@@ -41,12 +41,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..config.load import PROJECT_ROOT, display_path
+from ..config.load import display_path
+from ..workspace import TEMPLATES
 from ..errors import ReportError
 from . import edit
 from .session import Session
 
-STATIC = PROJECT_ROOT / "templates" / "preview"
+STATIC = TEMPLATES / "preview"
 HASH_SVG = re.compile(r"^[0-9a-f]{16,64}\.svg$")
 HASH_JPG = re.compile(r"^[0-9a-f]{16,64}\.jpg$")
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
@@ -216,7 +217,7 @@ def _report_parts(session: Session) -> tuple[str, str, str]:
 def create_app(session: Session, host: str | None = None, port: int | None = None) -> Starlette:
     """The preview's app; ``host``/``port`` as given to the server (the Host header must name them; without
     them, the address and port each connection came in on)."""
-    from ..pipeline import FONTS_DIR, cache_dir
+    from ..workspace import FONTS_DIR, cache_dir
 
     def page(request: Request) -> HTMLResponse:
         shell = (STATIC / "shell.html").read_text(encoding="utf-8")

@@ -23,7 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config.load import PROJECT_ROOT, default_config_dir
+from ..config.load import default_config_dir
+from ..workspace import TEMPLATES
 from ..errors import ReportError
 
 log = logging.getLogger("reportgen.preview")
@@ -75,7 +76,7 @@ class Session:
     def watched(self) -> list[Path]:
         """Folders whose changes rebuild the report: the city's config (periods, commentary, districts'
         folders), the shared report kinds and templates, and the folders of the data files."""
-        paths = {self.profile_dir, (self.profile_dir.parent / "reports").resolve(), (PROJECT_ROOT / "templates")}
+        paths = {self.profile_dir, (self.profile_dir.parent / "reports").resolve(), TEMPLATES}
         cfg = self.built.cfg if self.built is not None else None
         if cfg is not None:
             for specs in cfg.period_file.sources.values():

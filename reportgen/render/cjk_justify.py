@@ -39,6 +39,10 @@ def enable() -> bool:
     global _enabled
     if _enabled:
         return True
+    from .weasy import compatible
+
+    if not compatible("cjk_justify"):
+        return False
     try:
         from weasyprint.formatting_structure import boxes
         from weasyprint.layout import inline

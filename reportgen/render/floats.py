@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 
 MIN_GAP = 2.5 * 28.95          # pt: the unused height (2½ body lines) that makes a float worth deferring
-_SUPPORTED = ("70.",)
 _enabled: bool | None = None
 
 
@@ -170,15 +169,13 @@ def enable() -> bool:
     if _enabled is not None:
         return _enabled
     _enabled = False
-    try:
-        import weasyprint
-        from weasyprint.layout import page as page_module
-    except ImportError:
+    from .weasy import compatible
+
+    if not compatible("floats"):
         return False
-    original = getattr(page_module, "make_page", None)
-    if not weasyprint.__version__.startswith(_SUPPORTED) or original is None \
-            or not hasattr(page_module, "remake_page"):
-        return False
+    from weasyprint.layout import page as page_module
+
+    original = page_module.make_page
 
     def make_page(context, root_box, page_type, resume_at, page_number, page_state):
         state = getattr(context, "_reportgen_floats", None)

@@ -11,8 +11,7 @@ from markupsafe import escape
 from ..reports.document import Document, Figure
 from .typeset import typeset
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = PROJECT_ROOT / "templates"
+from ..workspace import TEMPLATES
 
 
 def environment(profile_dir: Path | None = None) -> Environment:

@@ -139,6 +139,14 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
 
     enable_cjk_justification()
     enable_floats()
+    if strict:
+        from .weasy import compatible, problems
+
+        compatible("lines")
+        if problems():
+            why = "；".join(f"{k}：{v}" for k, v in sorted(problems().items()))
+            raise RenderError(f"渲染错误（--strict）：已安装的 WeasyPrint 与 reportgen 的排版补丁不符（{why}），"
+                              "中文两端对齐或图表的延后放置不能生效。请安装 pyproject.toml 限定的 WeasyPrint 版本。")
 
     counter = _Counter()
     wlog = logging.getLogger("weasyprint")

@@ -42,7 +42,7 @@ DPI = 300
 
 
 def _cache() -> Path:
-    from ..pipeline import cache_dir
+    from ..workspace import cache_dir
 
     return cache_dir() / "photos"
 

@@ -1433,7 +1433,7 @@ def plan_city_units(inp: Inputs, year: int, up: UnitPlan, dispatched: int, topic
     fixed = printed_units(inp, year)
     units = [(level, name, w) for level, lst in CITY_UNITS[year].items() for name, w in lst]
     values: dict[str, int] = {}
-    for level, name, w in units:
+    for _level, name, _w in units:
         if name in fixed:
             values[name] = fixed[name]
         elif name in TOPIC_ONLY:
@@ -1441,7 +1441,7 @@ def plan_city_units(inp: Inputs, year: int, up: UnitPlan, dispatched: int, topic
     free = [(level, name, w) for level, name, w in units if name not in values]
     left = city_total - sum(values.values())
     weights = [w * (1 + 0.01 * rng_for(year, name, "unit").uniform(-1, 1)) for _, name, w in free]   # no ties
-    for (level, name, _), v in zip(free, allocate(left, weights)):
+    for (_level, name, _), v in zip(free, allocate(left, weights)):
         values[name] = int(v)
     for level, name, _ in units:
         if values[name] < topic_use.get(name, 0):

@@ -57,7 +57,8 @@ class Period:
     def months(self) -> list[str]:
         """Months 'YYYY-MM' covered: calendar months, or the 考核期 named by their end month."""
         if self.kind in ("assessment", "assessment_year"):
-            out, d = [], self.end.replace(day=1)
+            out: list[str] = []
+            d = self.end.replace(day=1)
             while d > self.start:
                 out.insert(0, f"{d.year:04d}-{d.month:02d}")
                 d = _add_months(d, -1)

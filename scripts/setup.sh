@@ -36,9 +36,11 @@ fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-if ! .venv/bin/python -c "import reportgen, pytest, pypdf, pymupdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd, time_machine" >/dev/null 2>&1 \
-   || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+# the tested versions (requirements.lock) as constraints; the extras: test, postgres and spark for the tests, dev for
+# the checks of .ci/run (ruff, import-linter, mypy)
+if ! .venv/bin/python -c "import reportgen, pytest, pypdf, pymupdf, playwright, starlette, ruamel.yaml, apscheduler, aiosmtpd, time_machine, psycopg, pyspark, importlinter, mypy" >/dev/null 2>&1 \
+   || [ pyproject.toml -nt .venv/.installed ] || [ requirements.lock -nt .venv/.installed ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -c requirements.lock -e '.[test,postgres,spark,dev]'
   touch .venv/.installed
 fi
 

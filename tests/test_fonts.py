@@ -2,7 +2,6 @@
 back to another style (a 楷体 or 黑体 glyph inside 仿宋 text)."""
 
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont

@@ -8,7 +8,6 @@ The seed's own inconsistencies (data/assessment/README.md) are named where the t
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from decimal import Decimal as D

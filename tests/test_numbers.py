@@ -32,7 +32,7 @@ def test_ratio_and_change_words():
     assert Change(100000, 100040).words() == "同比持平"       # -0.04 % rounds to 0.0
     assert Change(20893, 23700, places=2).words("环比") == "环比下降11.84%"
     with pytest.raises(ZeroDivisionError):
-        Change(5, 0).exact
+        _ = Change(5, 0).exact
 
 
 def test_chinese_numerals():

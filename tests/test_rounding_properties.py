@@ -105,7 +105,7 @@ def test_dense_places_are_consecutive_and_ties_share_a_place(scores, n):
     places = dense_places(units, n)
     distinct = sorted({Decimal(s) / 100 for s in scores}, reverse=True)
     assert [p for p, _ in places] == list(range(1, min(n, len(distinct)) + 1))
-    for (p, members), level in zip(places, distinct):
+    for (_p, members), level in zip(places, distinct):
         assert {u.score for u in members} == {level}
         assert len(members) == sum(1 for s in scores if Decimal(s) / 100 == level)
 

@@ -7,7 +7,6 @@ Where the seed contradicts itself (data/targets/work-2020-notes.md) the test say
 
 from __future__ import annotations
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 

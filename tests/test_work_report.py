@@ -152,7 +152,7 @@ def test_each_districts_first_streets_equal_the_seeds(work, text):
     # rows in the districts' order of 三 (一) and profile.yaml; the seed's table alone puts 昌平区 before 大兴区
     assert [d for _, d, _ in rows] == [d["district"] for d in TARGETS["handling"]["districts"]]
     assert [n for n, _, _ in rows] == [str(i) for i in range(1, 17)]
-    for _, district, places in rows:
+    for _, _district, places in rows:
         assert norm(places) in text
 
 

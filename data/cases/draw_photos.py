@@ -7,7 +7,10 @@ charging-shed.jpg (the new e-bike charging shed), charging-detail.jpg (e-bikes p
 its charging cabinet) and fitness.jpg (the courtyard fitness equipment).  Fixed seeds and no
 EXIF, so reruns are byte-identical.    .venv/bin/python data/cases/draw_photos.py [--out DIR]
 """
-import argparse, math, os, random
+import argparse
+import math
+import os
+import random
 from pathlib import Path
 
 import numpy as np

@@ -18,8 +18,10 @@ from .style import (
     PT_PER_INCH,
     TEXT_COLOR,
     add_legend,
+    as_array,
     ensure_fonts,
     hide_spines,
+    label_list,
     new_figure,
     series_colors,
     style_category_axis,
@@ -33,17 +35,6 @@ SIGNED = "signed"
 MIN_LABEL_PT = 5.5
 
 log = logging.getLogger(__name__)
-
-
-def as_array(values) -> np.ndarray:
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-
-
-def label_list(s, show: bool) -> list[str] | None:
-    if not show or s.labels is None:
-        return None
-    return ["" if (lab is None or v is None) else str(lab)
-            for lab, v in zip(s.labels, s.values)]
 
 
 def bar_colors(s, color: str, style) -> list[str] | str:
@@ -147,16 +138,6 @@ def fit_bar_labels(fig, ax, info, style) -> None:
             w = text_width_pt(t.get_text(), style, size)
             if h < size * 1.2 or w > width * pt_per_x * 1.05:
                 t.set_visible(False)
-
-
-def draw_bar(spec, style):
-    from .dual import draw_xy
-    return draw_xy(spec, style, bar_mode="group")
-
-
-def draw_grouped_bar(spec, style):
-    from .dual import draw_xy
-    return draw_xy(spec, style, bar_mode="group")
 
 
 def draw_hbar(spec, style):

@@ -35,9 +35,8 @@ log = logging.getLogger(__name__)
 
 
 def _drawers():
-    from .bars import draw_bar, draw_grouped_bar, draw_hbar
-    from .dual import draw_dual
-    from .lines import draw_line
+    from .bars import draw_hbar
+    from .dual import draw_bar, draw_dual, draw_grouped_bar, draw_line
     from .spark import draw_spark
     from .stacked import draw_stacked_bar
 

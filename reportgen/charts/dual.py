@@ -24,7 +24,7 @@ import dataclasses
 
 from matplotlib.transforms import Bbox
 
-from .bars import fit_bar_labels, label_list, plot_bars
+from .bars import fit_bar_labels, plot_bars
 from .labels import bar_label, line_label, place_labels, prefer_below
 from .lines import plot_lines
 from .style import (
@@ -34,6 +34,7 @@ from .style import (
     draw_units,
     ensure_fonts,
     fit_category_ticks,
+    label_list,
     nice_step_ticks,
     new_figure,
     series_colors,
@@ -231,3 +232,8 @@ def _base_units(spec, kinds, bar_mode):
 
 def draw_dual(spec, style):
     return draw_xy(spec, style, bar_mode="group")
+
+
+# bars and lines on one value axis are the same drawing on a single axis (bars.py and lines.py plot, this
+# module lays out: the families import the plotters, never the other way round)
+draw_bar = draw_grouped_bar = draw_line = draw_dual

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bars import as_array, label_list
-from .style import TEXT_COLOR
+from .style import TEXT_COLOR, as_array, label_list
 
 
 def plot_lines(ax, series, colors, style, *, show_labels: bool):
@@ -44,7 +43,3 @@ def plot_lines(ax, series, colors, style, *, show_labels: bool):
             texts.append((t, line))
     return handles, texts
 
-
-def draw_line(spec, style):
-    from .dual import draw_xy
-    return draw_xy(spec, style, bar_mode="group")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bars import as_array, label_list
+from .style import as_array, label_list
 from .style import PT_PER_INCH, TEXT_COLOR, ensure_fonts, new_figure, series_colors, text_width_pt
 
 

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
@@ -558,3 +559,14 @@ def fit_category_ticks(fig, ax, categories, style: ChartStyle) -> None:
         t.set_rotation_mode("anchor")
         t.set_ha("right")
         t.set_va("top")
+
+
+def as_array(values) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+
+
+def label_list(s, show: bool) -> list[str] | None:
+    if not show or s.labels is None:
+        return None
+    return ["" if (lab is None or v is None) else str(lab)
+            for lab, v in zip(s.labels, s.values)]

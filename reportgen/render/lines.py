@@ -71,15 +71,17 @@ _TAG = re.compile(r"(<[^>]+>)")
 
 @lru_cache(maxsize=None)
 def _advances(path: str) -> tuple[dict[int, float], float]:
-    """Each character's advance (em) in the font; kept beside the font file (``.<name>.adv``, marshal) so that
-    a render does not parse the font again."""
+    """Each character's advance (em) in the font; kept in the cache (``fonts/<name>.adv``, marshal, checked by
+    the font's size and time) so that a render does not parse the font again."""
     import marshal
     import os
 
+    from ..workspace import cache_dir
+
     font_path = Path(path)
     st = font_path.stat()
-    stamp = (st.st_size, st.st_mtime_ns)
-    cache = font_path.with_name(f".{font_path.name}.adv")
+    stamp = (str(font_path.resolve()), st.st_size, st.st_mtime_ns)
+    cache = cache_dir() / "fonts" / f"{font_path.name}.adv"
     try:
         saved_stamp, table, upm = marshal.loads(cache.read_bytes())
         if tuple(saved_stamp) == stamp:
@@ -94,11 +96,12 @@ def _advances(path: str) -> tuple[dict[int, float], float]:
     finally:
         font.close()
     try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
         tmp.write_bytes(marshal.dumps((stamp, table, upm)))
         os.replace(tmp, cache)
     except OSError:
-        pass                               # a read-only font folder: parse the font each time
+        pass                               # a read-only cache: parse the font each time
     return table, upm
 
 

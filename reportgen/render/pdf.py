@@ -130,7 +130,7 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
     The body's page numbers start at 1 after the cover and the 目录 (the stylesheet resets the page
     counter on the first body page), so the document is laid out once.
     """
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from .cjk_justify import enable as enable_cjk_justification

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import inspect
 from importlib import import_module
+from typing import Any
 
 SUPPORTED = ("70.",)
 
 # (module, attribute path, parameter names) of every internal a patch replaces or calls
-EXPECTED = {
+EXPECTED: dict[str, list[tuple[str, str, tuple[str, ...] | None]]] = {
     "cjk_justify": [("weasyprint.layout.inline", "count_expandable_spaces", ("box",)),
                     ("weasyprint.layout.inline", "add_word_spacing", None),
                     ("weasyprint.text.line_break", "Layout.set_text", ("self", "text", "justify")),
@@ -38,6 +39,7 @@ def _check(patch: str) -> str | None:
     if not weasyprint.__version__.startswith(SUPPORTED):
         return f"WeasyPrint {weasyprint.__version__} 不在支持的版本（{'、'.join(v + 'x' for v in SUPPORTED)}）之内"
     for module, path, params in EXPECTED[patch]:
+        obj: Any
         try:
             obj = import_module(module)
             for part in path.split("."):

@@ -78,7 +78,7 @@ def load_rankings(paths: list[Path], period: str) -> list[RankedUnit]:
                 problems.append(f"数据错误：{where}，字段 {FIELDS['level']}的值 “{level}” 不在允许的取值中。应为：{'、'.join(LEVELS)}。")
                 continue
 
-            def number(col: str, kind):
+            def number(col: str, kind, r=r, where=where):
                 text = (r.get(col) or "").strip()
                 if not text:
                     return None

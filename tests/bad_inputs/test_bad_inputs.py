@@ -7,7 +7,6 @@ instead of checking it.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import openpyxl

@@ -9,7 +9,7 @@ import sys
 
 from reportgen.pipeline import build, rejects_path, render_to_pdf
 
-from ..conftest import ROOT, pdftotext
+from ..conftest import pdftotext
 
 BAD = ("month,channel,disposition,category_l1,category_l2,count\n"
        "2023-03,电话,直接答复,住房,小区配套,-4\n"          # row 2: negative
@@ -22,7 +22,7 @@ def _with_extra_file(project_copy, text: str, mode: str | None):
     extra.write_text(text, encoding="utf-8")
     p = project_copy / "periods" / "annual-2023.yaml"
     t = p.read_text(encoding="utf-8")
-    t = t.replace("  records:\n", f"  records:\n    - path: extra.csv\n", 1)
+    t = t.replace("  records:\n", "  records:\n    - path: extra.csv\n", 1)
     if mode:
         t = t.replace("issuer:", f"bad_rows: {mode}\nissuer:", 1)
     p.write_text(t, encoding="utf-8")

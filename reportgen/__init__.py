@@ -1,9 +1,20 @@
 """reportgen — 12345 热线数据分析报告生成器.
 
-Stages (each imports only from the ones before it)::
+Stages, each importing only from the layers below it (the contract is in pyproject.toml, ``[tool.importlinter]``,
+checked by ``lint-imports`` in .ci/run)::
 
-    errors → yamlio → config → periods → numbers → sources → records → metrics
-           → narrative → charts → reports → render → cli
+    cli
+    schedule | preview
+    batch
+    pipeline | check
+    render
+    reports
+    charts | narrative | metrics | fingerprint
+    assessment | records
+    sources | tickets
+    config | periods | numbers
+    provenance | yamlio | workspace
+    errors
 """
 
 __version__ = "0.1.0"

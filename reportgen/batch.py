@@ -8,10 +8,14 @@ with its Chinese message and does not stop the others.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,20 +66,111 @@ def render_one(kind: str, period: str, config_dir: Path | None, district: str, o
     return result
 
 
+class BatchInterrupted(Exception):
+    """SIGINT (Ctrl-C) or SIGTERM stopped the batch: the workers are gone, ``finished`` holds the results
+    that came back (each already passed to ``on_done``), ``unfinished`` the districts not done."""
+
+    def __init__(self, signum: int, finished: list[Result], unfinished: list[str]) -> None:
+        self.signum = signum
+        self.finished = finished
+        self.unfinished = unfinished
+        name = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(signum, f"信号 {signum}")
+        self.signal_name = name
+        super().__init__(f"批量生成被 {name} 中断：完成 {len(finished)} 个区，未完成 {len(unfinished)} 个区")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + int(self.signum)           # 130 for SIGINT, 143 for SIGTERM
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: die with the parent (Linux: the kernel sends SIGKILL when the parent dies), leave
+    Ctrl-C to the parent (a terminal sends SIGINT to the whole process group), default SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):   # no prctl: the parent still kills its workers on its way out
+            pass
+    if os.getppid() != parent:              # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _kill_workers(procs: list) -> None:
+    for p in procs:
+        try:
+            p.kill()
+        except (OSError, ValueError):
+            pass
+    for p in procs:
+        try:
+            p.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
+def _workers(pool: ProcessPoolExecutor) -> list:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+class _Signals:
+    """SIGINT and SIGTERM, while the batch runs in the main thread, only note that the batch must stop
+    (a second Ctrl-C changes nothing); the previous handlers come back afterwards."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._old: dict[int, object] = {}
+
+    def __enter__(self) -> "_Signals":
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._old[sig] = signal.signal(sig, self._note)
+        return self
+
+    def _note(self, signum, _frame) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
 def render_many(kind: str, period: str, config_dir: Path | None, districts: Iterable[str], out_dir: Path, *,
                 workers: int = 2, strict: bool = False, debug: bool = False,
                 on_done: Callable[[Result], None] | None = None, paths: dict[str, Path] | None = None) -> list[Result]:
     """Every district's report into ``out_dir/<district>.pdf`` (or ``paths[district]``); results in the
-    districts' order."""
+    districts' order.  SIGINT or SIGTERM (when called from the main thread) stops it: the workers are
+    killed and :class:`BatchInterrupted` says what was finished and what not."""
     districts = list(districts)
     jobs = {d: (paths or {}).get(d, out_dir / f"{d}.pdf") for d in districts}
     results: dict[str, Result] = {}
-    if workers <= 1:
-        for d, out in jobs.items():
-            results[d] = render_one(kind, period, config_dir, d, out, strict, debug)
-            if on_done:
-                on_done(results[d])
-    else:
+
+    def finished(d: str, r: Result) -> None:
+        results[d] = r
+        if on_done:
+            on_done(r)
+
+    def interrupted(signum: int) -> BatchInterrupted:
+        return BatchInterrupted(signum, [results[d] for d in districts if d in results],
+                                [d for d in districts if d not in results])
+
+    with _Signals() as signals:
+        if workers <= 1:
+            for d, out in jobs.items():          # in this process: the district being rendered finishes first
+                if signals.received is not None:
+                    raise interrupted(signals.received)
+                finished(d, render_one(kind, period, config_dir, d, out, strict, debug))
+            if signals.received is not None and len(results) < len(districts):
+                raise interrupted(signals.received)
+            return [results[d] for d in districts]
         # fork: the workers start at once with the modules already imported (the parent has loaded
         # no data and started no threads yet); spawn elsewhere
         import weasyprint  # noqa: F401  (imported once here, inherited by the forked workers)
@@ -85,17 +180,42 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
 
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(os.getpid(),))
+        stopped = False
+        try:
             futures = {pool.submit(render_one, kind, period, config_dir, d, out, strict, debug): d
                        for d, out in jobs.items()}
-            for fut in as_completed(futures):
-                d = futures[fut]
-                try:
-                    results[d] = fut.result()
-                except Exception as exc:  # noqa: BLE001 — a worker died (e.g. out of memory)
-                    results[d] = Result(d, jobs[d], error=f"工作进程异常退出：{exc.__class__.__name__}: {exc}")
-                if on_done:
-                    on_done(results[d])
+            pending = set(futures)
+            while pending:
+                if signals.received is not None:
+                    break
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    d = futures[fut]
+                    try:
+                        r = fut.result()
+                    except Exception as exc:  # noqa: BLE001 — a worker died (e.g. out of memory)
+                        r = Result(d, jobs[d], error=f"工作进程异常退出：{exc.__class__.__name__}: {exc}")
+                    finished(d, r)
+            if signals.received is not None:
+                for fut in list(pending):       # what came back while the signal arrived still counts
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        finished(futures[fut], fut.result())
+                stopped = True
+                # the pool cancels what has not started (its own thread: cancelling here races with it)
+                procs = _workers(pool)
+                pool.shutdown(wait=False, cancel_futures=True)
+                _kill_workers(procs)
+                raise interrupted(signals.received)
+        except BaseException:
+            if not stopped:                     # any other way out: no worker is left behind either
+                procs = _workers(pool)
+                pool.shutdown(wait=False, cancel_futures=True)
+                _kill_workers(procs)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return [results[d] for d in districts]
 
 
@@ -103,17 +223,7 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
 
 LEDGER = ".reportgen-batch.json"
 
-
-def inputs_fingerprint(kind: str, period: str, config_dir: Path | None, district: str) -> str:
-    """sha256 of everything the batch's reports read (config, templates, data; the scheduler's fingerprint)."""
-    from .config import load_config
-    from .config.load import default_config_dir
-    from .schedule.runner import fingerprint
-
-    profile_dir = (config_dir or default_config_dir()).resolve()
-    cfg = load_config(kind, period, profile_dir, district=district)
-    paths = [cfg.resolve(s.path) for specs in cfg.period_file.sources.values() for s in specs if s.path is not None]
-    return fingerprint(profile_dir, paths)
+# the inputs' fingerprint lives in reportgen.fingerprint (shared with the scheduler, no import cycle)
 
 
 def read_ledger(out_dir: Path) -> dict[str, str]:

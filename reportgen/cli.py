@@ -30,7 +30,12 @@ def _friendly(fn):
             for line in exc.problems:
                 click.echo(line, err=True)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:                # Ctrl-C outside a batch's own handling: no traceback, no “Aborted!”
+            if debug:
+                raise
+            click.echo("已中断（Ctrl-C）。", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:                  # output piped into `head` and cut short: not an error
             sys.stderr.close()
@@ -109,10 +114,11 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .batch import inputs_fingerprint, record_done, render_many, up_to_date
+    from .batch import BatchInterrupted, record_done, render_many, up_to_date
     from .config.load import default_config_dir, district_names, load_model
     from .config.models import Profile
     from .errors import ConfigError
+    from .fingerprint import inputs_fingerprint
 
     profile_dir = config_dir or default_config_dir()
     profile, _ = load_model(profile_dir / "profile.yaml", Profile)
@@ -144,8 +150,16 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
             progress.console.print(f"{mark} {r.district}（{r.seconds:.1f} 秒）")
             progress.advance(task)
 
-        results = render_many(kind, period, config_dir, districts, out_dir, workers=workers, strict=strict,
-                              debug=debug, on_done=done)
+        try:
+            results = render_many(kind, period, config_dir, districts, out_dir, workers=workers, strict=strict,
+                                  debug=debug, on_done=done)
+        except BatchInterrupted as stop:
+            interrupted = stop
+        else:
+            interrupted = None
+    if interrupted is not None:         # after the progress bar is gone: a clean summary, no traceback
+        _interrupted_summary(interrupted, kind, period, out_dir, time.perf_counter() - t0)
+        sys.exit(interrupted.exit_code)
     elapsed = time.perf_counter() - t0
     table = Table(title=f"{kind} {period}：{len(districts)} 个区", show_lines=False)
     for col in ("区", "结果", "页数", "用时（秒）", "从略的部分", "文件或错误"):
@@ -163,6 +177,18 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
                f"用时 {elapsed:.1f} 秒（{workers} 个进程），输出在 {out_dir}/。")
     if failed:
         sys.exit(1)
+
+
+def _interrupted_summary(stop, kind: str, period: str, out_dir: Path, elapsed: float) -> None:
+    done = [r.district for r in stop.finished if r.ok]
+    failed = [r.district for r in stop.finished if not r.ok]
+    click.echo(f"已中断：批量生成被 {stop.signal_name} 中断，用时 {elapsed:.1f} 秒，工作进程均已停止。", err=True)
+    click.echo(f"已完成 {len(done)} 个区：{'、'.join(done) or '无'}", err=True)
+    if failed:
+        click.echo(f"失败 {len(failed)} 个区：{'、'.join(failed)}", err=True)
+    click.echo(f"未完成 {len(stop.unfinished)} 个区：{'、'.join(stop.unfinished) or '无'}", err=True)
+    click.echo(f"已完成的区记在 {out_dir / '.reportgen-batch.json'}；加 --resume 重新运行即只生成其余的区："
+               f"reportgen render {kind} --period {period} --all-districts --out {out_dir} --resume", err=True)
 
 
 @main.command()

@@ -22,7 +22,7 @@ from pathlib import Path
 NUMBER = re.compile(r"(?<![\d.])[-−]?\d+(?:\.\d+)?")
 DATE_AFTER = re.compile(r"^\s*(年|月|日|时)")
 FOOTER = re.compile(r"^\s*—\s*\d+\s*—\s*$")
-TOC_LINE = re.compile(r"\.{4,}\s*\d+\s*$")
+TOC_LINE = re.compile(r"(?:\.\s*){4,}\d+\s*$")
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,12 @@ class Unknown:
     page: int
     number: str
     line: str
+    block: str | None = None
 
     def __str__(self) -> str:
+        if self.block is not None:
+            return (f"第 {self.page} 页：数字 {self.number} 不在所在段落 {self.block} 的数据清单中"
+                    f"（所在行：“{self.line.strip()}”）")
         return f"第 {self.page} 页：数字 {self.number} 不在数据清单中（所在行：“{self.line.strip()}”）"
 
 
@@ -40,27 +44,103 @@ def pdf_pages(pdf: Path) -> list[str]:
     return out.split("\f")
 
 
+def pdf_lines(pdf: Path) -> list[list[tuple[str, tuple[float, float, float, float]]]]:
+    """Each page's lines of text with their rectangles (PDF points from the page's top left), from
+    ``pdftotext -bbox-layout``; the pieces of one printed line (pdftotext cuts a justified line where its gaps
+    are wide) are joined again, with a space."""
+    import xml.etree.ElementTree as ET
+
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox-layout", str(pdf), "-"], check=True,
+                         capture_output=True).stdout
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    pages = []
+    for page in ET.fromstring(out).iterfind(".//h:page", ns):
+        lines: list[tuple[str, tuple[float, float, float, float]]] = []
+        for block in page.iterfind(".//h:block", ns):
+            for line in block.iterfind("h:line", ns):
+                text = " ".join((w.text or "") for w in line.iterfind("h:word", ns))
+                box = tuple(float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
+                if lines and abs(lines[-1][1][1] - box[1]) < 2 and abs(lines[-1][1][3] - box[3]) < 2:
+                    prev_text, prev = lines[-1]
+                    lines[-1] = (prev_text + " " + text, (min(prev[0], box[0]), min(prev[1], box[1]),
+                                                          max(prev[2], box[2]), max(prev[3], box[3])))
+                else:
+                    lines.append((text, box))
+        pages.append(lines)
+    return pages
+
+
+def _numbers(line: str, name_digits: set[str]):
+    """The numbers of a printed line that must be in the manifest (the rules of the module's docstring)."""
+    if FOOTER.match(line):
+        return
+    body = TOC_LINE.sub("", line)
+    for m in NUMBER.finditer(body):
+        text = m.group().replace("−", "-")
+        after = body[m.end():]
+        if DATE_AFTER.match(after) or text in name_digits:
+            continue
+        if m.start() == len(body) - len(body.lstrip()) and after.startswith("."):
+            continue
+        yield text
+
+
+def _block_at(blocks: dict, page: int, box: tuple[float, float, float, float]) -> str | None:
+    """The block whose rectangle on ``page`` holds the middle of ``box``."""
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for block, rects in blocks.items():
+        for p, x0, y0, x1, y1 in rects:
+            if p == page and x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1:
+                return block
+    return None
+
+
+def _without_names(line: str, names: list[str]) -> str:
+    """The line with every name containing digits blanked out — also a name's start at the end of the line and its
+    end at the start of the line (a name broken across two lines), when that piece holds the name's digits."""
+    for name in names:
+        line = line.replace(name, " " * len(name))
+        for k in range(len(name) - 1, 2, -1):
+            head, tail = name[:k], name[-k:]
+            if re.search(r"\d", head) and line.endswith(head):
+                line = line[: -k] + " " * k
+                break
+            if re.search(r"\d", tail) and line.startswith(tail):
+                line = " " * k + line[k:]
+                break
+    return line
+
+
 def find_unknown(pdf: Path, manifest: dict, names: list[str]) -> list[Unknown]:
-    known = {e["text"].replace("−", "-") for e in manifest["numbers"]}
+    """Every number of the PDF's text that the manifest does not account for.  A number printed inside a block
+    (paragraph, table, chart: the manifest's ``blocks`` say where each is printed) must be one of *that block's*
+    numbers — a wrong figure that happens to equal a figure printed elsewhere is caught; a number outside every
+    block (cover, 目录, headings, notes) must be somewhere in the manifest."""
+    def norm(t: str) -> str:
+        return t.replace("−", "-")
+
+    known = {norm(e["text"]) for e in manifest["numbers"]}
+    by_block: dict[str, set[str]] = {}
+    for e in manifest["numbers"]:
+        by_block.setdefault(e.get("where") or "", set()).add(norm(e["text"]))
+    blocks = manifest.get("blocks") or {}
+    printed_names = sorted({n for n in [*names, *manifest.get("names", [])] if re.search(r"\d", n or "")},
+                           key=len, reverse=True)
     name_digits = {d for n in names for d in re.findall(r"\d+", n)}
     unknown = []
-    for page_no, page in enumerate(pdf_pages(pdf), start=1):
-        for line in page.splitlines():
-            if FOOTER.match(line):
-                continue
-            body = TOC_LINE.sub("", line)
-            for m in NUMBER.finditer(body):
-                text = m.group().replace("−", "-")
-                after = body[m.end():]
-                if DATE_AFTER.match(after):
-                    continue
-                if text in name_digits:
-                    continue
-                if m.start() == len(body) - len(body.lstrip()) and after.startswith("."):
-                    continue
-                if text in known or text.lstrip("-") in known:
-                    continue
-                unknown.append(Unknown(page_no, text, line))
+    if not blocks:                                   # a manifest of an earlier version: the whole report at once
+        for page_no, page in enumerate(pdf_pages(pdf), start=1):
+            for line in page.splitlines():
+                unknown += [Unknown(page_no, t, line) for t in _numbers(line, name_digits)
+                            if t not in known and t.lstrip("-") not in known]
+        return unknown
+    for page_no, lines in enumerate(pdf_lines(pdf), start=1):
+        for line, box in lines:
+            block = _block_at(blocks, page_no - 1, box)
+            allowed = by_block.get(block, set()) if block is not None else known
+            for t in _numbers(_without_names(line, printed_names), name_digits):
+                if t not in allowed and t.lstrip("-") not in allowed:
+                    unknown.append(Unknown(page_no, t, line, block))
     return unknown
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from .provenance import Source, derived, note, source_of
+from .provenance import Source, derived, note, printed, source_of
 
 WAN = Decimal(10000)
 
@@ -64,38 +64,40 @@ class Amount:
     def wan_num(self) -> str:
         """'2143.8' — the 万 figure without unit (chart labels, tables)."""
         text = fmt_decimal(Decimal(self.count) / WAN, self.places)
-        note(text, f"{int(self.count)}/10000", "万件", self.source)
-        return text
+        return printed(text, note(text, f"{int(self.count)}/10000", "万件", self.source))
 
     @property
     def wan(self) -> str:
         """'2143.8万件'."""
-        return f"{self.wan_num}万件"
+        num = self.wan_num
+        return printed(f"{num}万件", num)
 
     @property
     def wan_trim(self) -> str:
         """'140万件' for 140.0, '19.4万件' otherwise (the 2022 edition's handling sentences)."""
         num = self.wan_num
         if "." in num:
-            num = num.rstrip("0").rstrip(".")
-            note(num, f"{int(self.count)}/10000", "万件", self.source)
-        return f"{num}万件"
+            trimmed = num.rstrip("0").rstrip(".")
+            num = printed(trimmed, note(trimmed, f"{int(self.count)}/10000", "万件", self.source))
+        return printed(f"{num}万件", num)
 
     @property
     def wan_short(self) -> str:
         """'2.6万' (the seeds drop 件 in some sentences)."""
-        return f"{self.wan_num}万"
+        num = self.wan_num
+        return printed(f"{num}万", num)
 
     @property
     def num(self) -> str:
         """'6754' — the exact count (tables)."""
-        note(str(int(self.count)), str(int(self.count)), "件", self.source)
-        return str(int(self.count))
+        text = str(int(self.count))
+        return printed(text, note(text, text, "件", self.source))
 
     @property
     def jian(self) -> str:
         """'6754件' — an exact count."""
-        return f"{self.num}件"
+        num = self.num
+        return printed(f"{num}件", num)
 
     @property
     def auto(self) -> str:
@@ -123,13 +125,14 @@ class Ratio:
     @property
     def pct_num(self) -> str:
         text = fmt_decimal(self.exact, self.places)
-        note(text, f"{int(self.part)}/{int(self.whole)}*100", "%", derived("part/whole", self.part, self.whole))
-        return text
+        return printed(text, note(text, f"{int(self.part)}/{int(self.whole)}*100", "%",
+                                  derived("part/whole", self.part, self.whole)))
 
     @property
     def pct(self) -> str:
         """'50.8%'."""
-        return f"{self.pct_num}%"
+        num = self.pct_num
+        return printed(f"{num}%", num)
 
 
 @dataclass(frozen=True)
@@ -164,22 +167,22 @@ class Change:
     def pct(self) -> str:
         """Absolute value: '23.3%'."""
         text = f"{abs(self.rounded):.{self.places}f}"
-        note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
-             derived("(current-previous)/previous", self.current, self.previous))
-        return f"{text}%"
+        e = note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
+                 derived("(current-previous)/previous", self.current, self.previous))
+        return printed(f"{text}%", e)
 
     def words(self, prefix: str = "同比") -> str:
         """'同比上升23.3%' / '同比下降71.8%' / '同比持平'."""
         if self.direction == "持平":
             return f"{prefix}持平"
-        return f"{prefix}{self.direction}{self.pct}"
+        pct = self.pct
+        return printed(f"{prefix}{self.direction}{pct}", pct)
 
     @property
     def signed_pct_num(self) -> str:
         text = f"{self.rounded:.{self.places}f}"
-        note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
-             derived("(current-previous)/previous", self.current, self.previous))
-        return text
+        return printed(text, note(text, f"({int(self.current)}-{int(self.previous)})/{int(self.previous)}*100", "%",
+                                  derived("(current-previous)/previous", self.current, self.previous)))
 
 
 @dataclass(frozen=True)
@@ -204,9 +207,9 @@ class Gap:
         if d == 0:
             return f"与{label}持平"
         text = f"{abs(d):.{self.places}f}"
-        note(text, f"{round_half_up(self.a, self.places)}-{round_half_up(self.b, self.places)}", self.unit,
-             Source("difference of printed figures"))
-        return f"{'高于' if d > 0 else '低于'}{label}{text}{self.unit}"
+        e = note(text, f"{round_half_up(self.a, self.places)}-{round_half_up(self.b, self.places)}", self.unit,
+                 Source("difference of printed figures"))
+        return printed(f"{'高于' if d > 0 else '低于'}{label}{text}{self.unit}", e)
 
 
 @dataclass(frozen=True)
@@ -223,8 +226,8 @@ class Delta:
         if d == 0:
             return f"{prefix}持平"
         text = f"{abs(d):.{self.places}f}"
-        note(text, self.how or str(self.value), self.unit, Source("change"))
-        return f"{prefix}{'上升' if d > 0 else '下降'}{text}{self.unit}"
+        e = note(text, self.how or str(self.value), self.unit, Source("change"))
+        return printed(f"{prefix}{'上升' if d > 0 else '下降'}{text}{self.unit}", e)
 
 
 CN_NUMERALS = "〇一二三四五六七八九"

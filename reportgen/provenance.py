@@ -1,10 +1,13 @@
 """Where every printed number comes from: sources of counts and the figure manifest.
 
 Metrics return :class:`Count` — an ``int`` that remembers its measure, filters and period.
-The number formats (:mod:`reportgen.numbers`) note each string they print into the active
-:class:`Manifest`; report builders tell the manifest which paragraph, chart or table the notes
-belong to.  The manifest is written as JSON beside the PDF, and ``reportgen check`` proves that
-every number in the PDF's text is in it.
+The number formats (:mod:`reportgen.numbers`) return :class:`Printed` — the printed text carrying the
+manifest entries of its numbers (exact value, unit, how it was computed) — and also note each entry into
+the active :class:`Manifest`, for figures formatted while a template renders.  When a block is added, the
+manifest takes the entries noted since the last block and, for a paragraph, the entries of every slot value
+printed in it: a figure computed once and printed in two paragraphs belongs to both, whichever was
+formatted first.  The manifest (with where each block is printed) is written as JSON beside the PDF, and
+``reportgen check`` proves that every number of each block is one of that block's figures.
 """
 
 from __future__ import annotations
@@ -58,25 +61,73 @@ class Entry:
     how: dict[str, Any] = field(default_factory=dict)
 
 
+class Printed(str):
+    """Printed text with the manifest entries of the numbers in it (a formatter's value, not a side effect)."""
+
+    entries: tuple["Entry", ...]
+
+    def __new__(cls, text: str, entries: tuple["Entry", ...] = ()) -> "Printed":
+        obj = super().__new__(cls, text)
+        obj.entries = tuple(entries)
+        return obj
+
+
+def printed(text: str, *parts: Any) -> Printed:
+    """``text`` carrying the entries of ``parts`` (Printed values or entries)."""
+    entries: list[Entry] = []
+    for p in parts:
+        if isinstance(p, Entry):
+            entries.append(p)
+        else:
+            entries += getattr(p, "entries", ())
+    return Printed(text, tuple(entries))
+
+
+def entries_in(value: Any, depth: int = 0) -> Iterator["Entry"]:
+    """The entries of every Printed value in ``value`` (slot dicts, lists, tuples)."""
+    if isinstance(value, Printed):
+        yield from value.entries
+    elif depth < 4 and isinstance(value, dict):
+        for v in value.values():
+            yield from entries_in(v, depth + 1)
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for v in value:
+            yield from entries_in(v, depth + 1)
+
+
+def _printed_in(text: str, number: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+
+
 class Manifest:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self._pending: list[Entry] = []
+        self.names: set[str] = set()      # printed names with digits (not figures): check leaves their digits alone
 
-    def note(self, text: str, value: str, unit: str, source: Source | None) -> None:
+    def note(self, text: str, value: str, unit: str, source: Source | None) -> "Entry":
         how = source.describe() if source else {"measure": "given"}
-        self._pending.append(Entry(text, value, unit, "", how))
+        entry = Entry(text, value, unit, "", how)
+        self._pending.append(entry)
+        return entry
 
-    def place(self, where: str) -> None:
-        """Assign the numbers noted since the last call to the block ``where``."""
+    def place(self, where: str, text: str | None = None, slots: Any = None) -> None:
+        """Assign the numbers noted since the last call to the block ``where``; with the block's ``text`` and the
+        ``slots`` it was written from, also every slot figure printed in it (whichever block noted it first)."""
+        from dataclasses import replace
+
         seen = set()
-        for e in self._pending:
+        candidates = list(self._pending)
+        if text is not None and slots is not None:
+            candidates += [e for e in entries_in(slots) if _printed_in(text, e.text)]
+        for e in candidates:
             key = (e.text, e.unit)
             if key in seen:
                 continue
             seen.add(key)
-            e.where = where
-            self.entries.append(e)
+            self.entries.append(replace(e, where=where))
         self._pending = []
 
     def discard_pending(self) -> None:
@@ -93,9 +144,15 @@ class Manifest:
     def texts(self) -> set[str]:
         return {e.text for e in self.entries}
 
-    def to_json(self, pdf_sha256: str | None = None) -> str:
+    def to_json(self, pdf_sha256: str | None = None, blocks: dict | None = None) -> str:
+        """``blocks``: where each block is printed (id → [[page, x0, y0, x1, y1], …], PDF points from the page's top
+        left), so that ``reportgen check`` reads each printed number against its own block's entries."""
         head = {"pdf_sha256": pdf_sha256} if pdf_sha256 else {}
-        return json.dumps({**head, "numbers": [asdict(e) for e in self.entries]}, ensure_ascii=False, indent=1)
+        tail = {"blocks": blocks} if blocks else {}
+        if self.names:
+            tail["names"] = sorted(self.names)
+        return json.dumps({**head, "numbers": [asdict(e) for e in self.entries], **tail}, ensure_ascii=False,
+                          indent=1)
 
 
 _active: contextvars.ContextVar[Manifest | None] = contextvars.ContextVar("manifest", default=None)
@@ -117,10 +174,12 @@ class collecting:
         _active.reset(self.token)
 
 
-def note(text: str, value: str, unit: str, source: Source | None) -> None:
+def note(text: str, value: str, unit: str, source: Source | None) -> Entry:
+    """The entry of one printed number, noted into the active manifest (if any)."""
     m = _active.get()
     if m is not None:
-        m.note(text, value, unit, source)
+        return m.note(text, value, unit, source)
+    return Entry(text, value, unit, "", source.describe() if source else {"measure": "given"})
 
 
 def iter_sources(values) -> Iterator[Source]:

@@ -173,6 +173,16 @@ class RecordStore:
         return store
 
     # --- queries ----------------------------------------------------------------------------
+    def names_with_digits(self) -> list[str]:
+        """The names in the records (categories, streets, units, topics …) that contain a digit (“0-3岁婴幼儿普惠
+        托育”): ``reportgen check`` does not take their digits for figures."""
+        out: set[str] = set()
+        for c in ENUMS:
+            rows = self.con.execute(f"SELECT DISTINCT CAST({c} AS VARCHAR) FROM records "
+                                    f"WHERE regexp_matches(CAST({c} AS VARCHAR), '[0-9]')").fetchall()
+            out.update(r[0] for r in rows)
+        return sorted(out)
+
     def group(self, period: Period, by: tuple[str, ...] = (), where: dict[str, object] | None = None) -> pd.DataFrame:
         """Sum of ``count`` over ``period`` grouped by ``by`` (contract columns), with equality filters."""
         for col in by + tuple(where or ()):

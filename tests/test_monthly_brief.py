@@ -280,6 +280,45 @@ def test_every_number_in_the_brief_is_in_the_manifest(miyun):
     assert check(pdf, manifest_path(pdf), ["12345热线", "北京市"]) == []
 
 
+def test_check_reads_each_number_against_its_own_block(miyun, tmp_path):
+    """A wrong figure that equals a figure printed elsewhere is caught: 95.21 (the district's composite) is printed
+    in 一 and again in 三's paragraph on the streets; with it missing from that paragraph's entries (as if the
+    paragraph printed a number it did not compute) the check names the paragraph, although 95.21 is in the
+    manifest (of 一) — the whole-report check before blocks let it pass."""
+    import json
+
+    from reportgen.check import check
+    from reportgen.pipeline import manifest_path
+
+    _, pdf = miyun
+    data = json.loads(manifest_path(pdf).read_text(encoding="utf-8"))
+    where = {e["where"] for e in data["numbers"] if e["text"] == "95.21"}
+    assert "streets.transfer" in where and len(where) >= 2          # computed once, printed in several blocks
+    data["numbers"] = [e for e in data["numbers"] if not (e["text"] == "95.21" and e["where"] == "streets.transfer")]
+    del data["pdf_sha256"]
+    bad = tmp_path / "m.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    unknown = check(pdf, bad, ["12345热线", "北京市"])
+    assert [str(u) for u in unknown] == [
+        "第 1 页：数字 95.21 不在所在段落 streets.transfer 的数据清单中"
+        "（所在行：“合成绩7.75分，低于我区市级考核综合成绩（95.21分）5.88分，”）"]
+    # without the blocks' positions (a manifest of an earlier version) the number is found elsewhere and passes
+    del data["blocks"]
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert check(pdf, bad, ["12345热线", "北京市"]) == []
+
+
+def test_a_figure_shared_by_two_paragraphs_is_in_both(miyun):
+    """The streets' two paragraphs are written from one set of figures: each paragraph's entries hold the figures
+    it prints, whichever paragraph formatted them first (provenance by value, not by call order)."""
+    built, _ = miyun
+    by_block: dict[str, set[str]] = {}
+    for e in built.manifest.entries:
+        by_block.setdefault(e.where, set()).add(e.text)
+    assert {"89.33", "95.21", "95.48", "7.75", "5.88", "1.24"} <= by_block["streets.transfer"]
+    assert {"97.08", "95.21"} <= by_block["streets.direct"]
+
+
 def test_cli_single_district(tmp_path):
     out = tmp_path / "brief.pdf"
     run = subprocess.run([*REPORTGEN, "render", "monthly", "--period", "2023-09", "--district", "密云区", "--out", str(out)],

@@ -114,12 +114,14 @@ class BuildContext:
             provenance.active() and provenance.active().place(anchor)
         return h
 
-    def add(self, block) -> None:
-        """Append a block; the numbers formatted since the last block are noted as printed in it."""
+    def add(self, block, slots: dict[str, Any] | None = None) -> None:
+        """Append a block; the numbers formatted since the last block, and the figures of ``slots`` printed in
+        the block's text, are noted as printed in it."""
         self.doc.blocks.append(block)
         manifest = provenance.active()
         if manifest is not None:
-            manifest.place(block.id if hasattr(block, "id") else getattr(block, "anchor", ""))
+            text = str(block.html) if slots is not None and hasattr(block, "html") else None
+            manifest.place(block.id if hasattr(block, "id") else getattr(block, "anchor", ""), text, slots)
 
     def analyst_text(self, pid: str, markdown: str, ctx: dict[str, Any], where: str) -> Para:
         """Analysts' Markdown as a paragraph; the numbers they typed are noted as given in the period file."""
@@ -136,7 +138,7 @@ class BuildContext:
         ctx = {**self.base_vars(), **(slots or {})}
         if entry is None:
             if generated is not None:
-                self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
+                self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated), slots)
             return
         self.used_commentary.add(pid)
         manifest = provenance.active()
@@ -154,11 +156,11 @@ class BuildContext:
             else:
                 para = self.analyst_text(pid, entry.replace, ctx, where)
             para.generated = generated
-            self.add(para)
+            self.add(para, slots)
         elif generated is not None:
             if manifest is not None:
                 manifest.restore_pending(generated_numbers)
-            self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated))
+            self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated), slots)
         if entry.after:
             self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where))
 

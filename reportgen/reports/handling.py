@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..metrics import cross, ranked
 from ..numbers import Amount, Ratio
 from ..periods import parse_period
-from ..provenance import Count, Source, note
+from ..provenance import Count, Source, note, printed
 from .build import BuildContext, section
 from .document import Cell, Figure, Table
 
@@ -144,7 +144,9 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     total = Count(sum(by_topic[t].count for t in order),
                   Source("SUM(count)", (("disposition", where["disposition"]), ("topic", order)), year.key))
     by_rank = sorted(order, key=lambda t: (-by_topic[t].count, order.index(t)))
-    v = {"n": len(order), "total": Amount(total, W), "first": order[:p.first], "top": by_rank[:3]}
+    n = str(len(order))
+    v = {"n": printed(n, note(n, n, "个", Source("count of topics", (("topic", order),), year.key))),
+         "total": Amount(total, W), "first": order[:p.first], "top": by_rank[:3]}
     ctx.para(f"{spec.id}.lead", ctx.wording.render("topics.lead", **ctx.base_vars(), **v), v)
     monthly = cross(ctx.store, year, "topic", "kmonth", where)
     units_of = _topic_units(ctx, year, where)

@@ -182,6 +182,7 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
             for i, d in enumerate([d.name for d in ctx.cfg.profile.districts], start=1):
                 places = dense_places([u for u in pool if u.district == d], n)
                 if places:
+                    note(str(i), str(i), "序号", Source("row number"))
                     rows.append([Cell(str(i), cls="serial"), Cell(d, cls="name"), Cell(places_text(places), cls="text")])
             ctx.add(Table(f"{spec.id}.{j}", [Cell("序号"), Cell("区"), Cell("考评排名前三的街道（乡镇）")], [rows],
                           cls="ranking per-district", caption=caption))
@@ -192,6 +193,8 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                  "more": sum(1 for u in scored if u.months >= threshold),
                  "fewer": sum(1 for u in scored if u.months < threshold)}
             note(str(len(scored)), str(len(scored)), "个", Source("count", (("level", lv),), ctx.period.key))
+            for t in (threshold, threshold - 1):      # “有7个月以上……和有6个月以下……”: the structure's threshold
+                note(str(t), str(t), "个月", Source("threshold of the report structure", (("threshold", threshold),)))
             ctx.para(f"{spec.id}.{j}", ctx.wording.render(item.wording,
                                                           **ctx.base_vars(), **v), v)
             groups = (("more", [u for u in scored if u.months >= threshold]),

@@ -48,11 +48,16 @@ def detect_format(path: Path, declared: str | None) -> str:
 
 def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str | None = None,
                     sheet: str | None = None, encoding: str | None = None,
-                    aliases: dict[str, str] | None = None) -> RawSource:
+                    aliases: dict[str, str] | None = None, find_header: bool = False,
+                    percent_cells: bool = False) -> RawSource:
     """Read a file once into the DuckDB table ``name``: every check and every group-by runs on this copy, so
     the file is scanned once, and a file changed after its checks cannot change the report.  ``aliases``: other names of the expected columns (e.g. the
     Chinese 受理月份 for ``month``); such columns are renamed, and an Excel sheet or header row is found by
-    them.  CSV: UTF-8 (with or without BOM), else GB18030/GBK, detected; ``encoding`` declares it."""
+    them.  CSV: UTF-8 (with or without BOM), else GB18030/GBK, detected; ``encoding`` declares it.
+    ``find_header``: in a CSV too, title rows above the header are skipped (the header is the first of the first ten
+    lines that names at least two expected columns), as they are in an Excel sheet.  ``percent_cells``: an Excel
+    cell with a percent number format is read as the percentage it shows, exactly (0.9681 formatted ``0.00%`` →
+    ``96.81%``), not as the fraction it holds."""
     shown = display_path(path)
     if not path.is_file():
         raise DataError(f"数据错误：找不到数据文件 {shown}。请检查期间文件 sources 中的路径，或先运行 scripts/setup.sh 生成样例数据。")
@@ -68,13 +73,15 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: 
                 f"file_row_number + 2 AS _row FROM read_parquet('{q}', file_row_number = true)"
             )
         elif fmt == "csv":
-            q = _q(_utf8_csv(path, shown, encoding))
+            utf8 = _utf8_csv(path, shown, encoding)
+            q = _q(utf8)
+            skip = _csv_title_rows(utf8, aliases) if find_header and aliases else 0
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () + 1 AS _row "
-                f"FROM read_csv('{q}', header = true, all_varchar = true)"
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () + {1 + skip} AS _row "
+                f"FROM read_csv('{q}', header = true, all_varchar = true" + (f", skip = {skip})" if skip else ")")
             )
         else:
-            sheet = _register_xlsx(con, name, path, sheet, shown, aliases)
+            sheet = _register_xlsx(con, name, path, sheet, shown, aliases, percent_cells)
         columns = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -193,6 +200,8 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
     row_numbers = []
     formulas: list[tuple[int, str, str]] = []
     formula_ws = None
+    if percent_cells:                       # the cells themselves, for their number format
+        rows = (tuple(_percent_value(c) for c in cells) for cells in ws.iter_rows(min_row=head + 1))
     for i, row in enumerate(rows, start=head + 1):
         if all(v is None for v in row):
             continue
@@ -217,6 +226,18 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
     con.unregister(f"{name}_arrow")
     return ws.title
+
+
+def _percent_value(cell) -> object:
+    """A percent-formatted number as the percentage it stands for, exact ('96.81%' for 0.9681: the stored fraction's
+    shortest decimal × 100, never binary floating point); any other cell's value as it is."""
+    v = cell.value
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and "%" in (getattr(cell, "number_format", "") or ""):
+        from decimal import Decimal
+
+        text = format((Decimal(repr(v)) * 100).normalize(), "f")
+        return f"{text}%"
+    return v
 
 
 def _cell_text(v: object, month: bool = False) -> str:

@@ -1,12 +1,62 @@
-"""Metrics: pure functions from the record store to exact figures (ints), no formatting."""
+"""Metrics: pure functions from the checked tables to exact figures, no formatting.
+
+Counts from the record store (ranked, split, monthly, cross), and the ranks and ratios every report kind shares:
+competition ranks (1, 1, 1, 4; defined with the assessment's scores, which rank with them when loaded) and
+万人诉求比 (requests per 10,000 residents) with its rank among the districts and its change.  Exact: ``Decimal`` and
+``int``, never ``float``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from .assessment.models import Per10kSpec
+from .assessment.scoring import competition_ranks
+from .numbers import round_half_up
 from .periods import Period
 from .provenance import Count, Source
-from .records import RecordStore
+
+if TYPE_CHECKING:
+    from .records import RecordStore
+
+__all__ = ["Ranked", "competition_ranks", "cross", "monthly", "per_10k", "per_10k_change", "per_10k_ranks", "ranked",
+           "split"]
+
+
+# --- 万人诉求比 ---------------------------------------------------------------------------------
+
+def per_10k(count: int, population_wan: Decimal | str) -> Decimal:
+    """万人诉求比: 诉求量 ÷ 常住人口（万人）, the exact quotient (round it for printing)."""
+    pop = Decimal(str(population_wan))
+    if pop <= 0:
+        raise ValueError(f"人口（万人）应大于 0，实际为 {population_wan}")
+    return Decimal(int(count)) / pop
+
+
+def per_10k_change(now: Decimal, before: Decimal, spec: Per10kSpec | None = None) -> Decimal:
+    """环比变化 of 万人诉求比 (now − before, signed), rounded to ``spec.places``: by default (``change: rounded``)
+    the difference of the two printed figures, as the brief prints it (390.09 − 372.71 = 17.38); ``exact`` rounds
+    the exact difference."""
+    spec = spec or Per10kSpec()
+    if spec.change == "rounded":
+        return round_half_up(now, spec.places) - round_half_up(before, spec.places)
+    return round_half_up(now - before, spec.places)
+
+
+def per_10k_ranks(counts: Mapping[str, int], populations: Mapping[str, Decimal | str],
+                  spec: Per10kSpec | None = None) -> dict[str, tuple[Decimal, int]]:
+    """Every district's printed 万人诉求比 (rounded half-up to ``spec.places``) and its competition rank among the
+    districts on the printed figure (by default the lowest ratio is 1st; ``rank: descending`` the highest)."""
+    spec = spec or Per10kSpec()
+    ratios = {d: round_half_up(per_10k(n, populations[d]), spec.places) for d, n in counts.items()}
+    ranks = competition_ranks(ratios, descending=spec.rank == "descending")
+    return {d: (ratios[d], ranks[d]) for d in counts}
+
+
+# --- counts from the record store -----------------------------------------------------------
 
 
 def _src(period: Period, where: dict | None, **more) -> Source:

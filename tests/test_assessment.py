@@ -1,4 +1,4 @@
-"""Assessment measures (reportgen/assessment.py) and the sample assessment data against the seed brief
+"""Assessment measures (reportgen/assessment/, reportgen/metrics.py) and the sample assessment data against the seed brief
 (shared/seeds/monthly-2023-09-miyun-district-brief.txt: 密云区, 考核期 2023-09K).
 
 The seed's tables are transcribed below independently of the generator.  Where the seed contradicts
@@ -16,9 +16,9 @@ import pytest
 
 from reportgen.assessment import (
     AssessmentConfig, Per10kSpec, Rates, competition_ranks, composite, fmt_bonus, fmt_rate, fmt_score,
-    load_assessment, load_assessment_config, load_periods, per_10k, per_10k_change, per_10k_ranks,
-    rank_change, round_half_up,
+    load_assessment, load_assessment_config, load_periods, rank_change, round_half_up,
 )
+from reportgen.metrics import per_10k, per_10k_change, per_10k_ranks
 from reportgen.config.load import load_model
 from reportgen.config.models import Profile
 from reportgen.errors import ConfigError, DataError

@@ -39,8 +39,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from reportgen.assessment import (  # noqa: E402
-    Rates, competition_ranks, composite, load_assessment_config, per_10k, rank_change, round_half_up,
+    Rates, competition_ranks, composite, load_assessment_config, rank_change, round_half_up,
 )
+from reportgen.metrics import per_10k  # noqa: E402
 
 PERIOD, PREVIOUS = "2023-09K", "2023-08K"
 MIYUN = "密云区"

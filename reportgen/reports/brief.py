@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..assessment import (Assessment, DistrictScore, UnitScore, competition_ranks, fmt_bonus, fmt_rate, fmt_score,
-                          per_10k, per_10k_change)
+from ..assessment import Assessment, DistrictScore, UnitScore, fmt_bonus, fmt_rate, fmt_score
+from ..metrics import per_10k, per_10k_change, per_10k_ranks
 from ..charts import ChartSpec, Series
 from ..config.load import display_path
 from ..config.models import SectionSpec
@@ -33,6 +33,7 @@ from ..config.sections import SectionParams
 from ..errors import ConfigError, DataError
 from ..numbers import Amount, Change, Delta, Gap, round_half_up
 from ..provenance import Source, note
+from ..provenance import printed as carried
 from .build import BuildContext, section
 from .document import Cell, Table
 
@@ -57,19 +58,17 @@ def _src(what: str, period: str, district: str, unit: str = "") -> Source:
 
 def score(value: Decimal, places: int, source: Source) -> str:
     text = fmt_score(value, places)
-    note(text, str(value), "分", source)
-    return text
+    return carried(text, note(text, str(value), "分", source))
 
 
 def rate(value: Decimal, places: int, source: Source) -> str:
     text = fmt_rate(value, places)
-    note(text[:-1], str(value), "%", source)
-    return text
+    return carried(text, note(text[:-1], str(value), "%", source))
 
 
 def integer(value: int, source: Source, unit: str = "件") -> str:
-    note(str(int(value)), str(int(value)), unit, source)
-    return str(int(value))
+    text = str(int(value))
+    return carried(text, note(text, text, unit, source))
 
 
 def _need(d: DistrictScore, value: Any, column: str, what: str) -> Any:
@@ -358,31 +357,29 @@ def per10k(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.profile_dir / 'profile.yaml')}，区 {missing_pop[0]} 缺少 "
                           "population_wan（常住人口，万人），无法计算万人诉求比。")
 
-    def ratios(period: str) -> dict[str, Decimal]:
-        out = {}
-        for d in s.asm.districts:
-            if d.period == period and d.district in pops:
-                out[d.district] = per_10k(_need(d, d.per10k_requests, "per10k_requests", "万人诉求比的诉求量"),
-                                          pops[d.district])
-        return out
+    def counts(period: str) -> dict[str, int]:
+        return {d.district: _need(d, d.per10k_requests, "per10k_requests", "万人诉求比的诉求量")
+                for d in s.asm.districts if d.period == period and d.district in pops}
 
-    now = ratios(b.period)
-    absent = [n for n in pops if n not in now]
+    now_counts = counts(b.period)
+    absent = [n for n in pops if n not in now_counts]
     if absent:
         raise DataError(f"数据错误：{b.source} 的区级考评表（考核期 {b.period}）缺少 {'、'.join(absent)}，"
                         "无法在各区之间排列万人诉求比。")
-    printed = {d: round_half_up(r, spec10.places) for d, r in now.items()}
-    ranks = competition_ranks(printed, descending=spec10.rank == "descending")
+    now = {d: per_10k(n, pops[d]) for d, n in now_counts.items()}
+    ranked = per_10k_ranks(now_counts, pops, spec10)
+    printed = {d: ratio for d, (ratio, _) in ranked.items()}
+    ranks = {d: rank for d, (_, rank) in ranked.items()}
     order = list(pops)
     front = sorted((d for d in printed if ranks[d] <= top_n), key=lambda d: (ranks[d], order.index(d)))
 
     def fmt(d: str, r: Decimal) -> str:
         text = f"{round_half_up(r, spec10.places):.{spec10.places}f}"
-        note(text, f"{s.asm.district_score(b.period, d).per10k_requests}/{pops[d]}", "件/万人",
-             Source("per 10k", (("district", d),), b.period))
-        return text
+        return carried(text, note(text, f"{s.asm.district_score(b.period, d).per10k_requests}/{pops[d]}", "件/万人",
+                                  Source("per 10k", (("district", d),), b.period)))
 
-    before = ratios(b.previous).get(b.district)
+    before_count = counts(b.previous).get(b.district)
+    before = per_10k(before_count, pops[b.district]) if before_count is not None else None
     v = {
         "ratio": fmt(b.district, now[b.district]),
         "change": Delta(per_10k_change(now[b.district], before, spec10), spec10.places, "件/万人",

@@ -7,7 +7,6 @@ sees it: the spreadsheet row number, the header being row 1) and ``_sheet``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,23 +137,37 @@ def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
         return path
     out = derived_file("csv", path, enc, ".csv")
     if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        from .atomic import replacing
+
         try:
-            with path.open("r", encoding=enc, newline="") as src, tmp.open("w", encoding="utf-8", newline="") as dst:
+            with replacing(out, durable=False) as tmp, path.open("r", encoding=enc, newline="") as src, \
+                    tmp.open("w", encoding="utf-8", newline="") as dst:
                 for line_no, line in enumerate(src, start=1):
                     dst.write(line)
         except (UnicodeDecodeError, LookupError) as exc:
-            tmp.unlink(missing_ok=True)
             what = "无法识别的编码名" if isinstance(exc, LookupError) else "含有不能按该编码读出的字节"
             raise DataError(f"数据错误：文件 {shown}（编码 {enc}）{what}。请用 UTF-8 或 GBK 另存，"
                             "或在期间文件的 encoding 中写明编码。") from None
-        os.replace(tmp, out)
     return out
 
 
+def _csv_title_rows(path: Path, aliases: dict[str, str]) -> int:
+    """How many lines above a CSV's header (title rows of an export saved as CSV): the header is the first of the
+    first ten lines that names at least two expected columns; 0 when none does (the first line is the header)."""
+    import csv
+
+    known = set(aliases) | set(aliases.values())
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        for i, row in enumerate(csv.reader(f)):
+            if i >= 10:
+                break
+            if len({c.strip() for c in row} & known) >= 2:
+                return i
+    return 0
+
+
 def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None, shown: str,
-                   aliases: dict[str, str]) -> str:
+                   aliases: dict[str, str], percent_cells: bool = False) -> str:
     """XLSX through openpyxl (DuckDB's excel extension needs a download); values as text.
 
     The sheet: the declared one, else the first whose header names the expected columns.  The header: the

@@ -13,7 +13,7 @@ checked by ``lint-imports`` in .ci/run)::
     assessment | records
     sources | tickets
     config | periods | numbers
-    provenance | yamlio | workspace
+    provenance | yamlio | workspace | atomic
     errors
 """
 

@@ -148,7 +148,7 @@ class Manifest:
         """``blocks``: where each block is printed (id → [[page, x0, y0, x1, y1], …], PDF points from the page's top
         left), so that ``reportgen check`` reads each printed number against its own block's entries."""
         head = {"pdf_sha256": pdf_sha256} if pdf_sha256 else {}
-        tail = {"blocks": blocks} if blocks else {}
+        tail: dict[str, Any] = {"blocks": blocks} if blocks else {}
         if self.names:
             tail["names"] = sorted(self.names)
         return json.dumps({**head, "numbers": [asdict(e) for e in self.entries], **tail}, ensure_ascii=False,

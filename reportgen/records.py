@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import duckdb
 
 from typing import TYPE_CHECKING
 
+from .atomic import replacing, write_atomic
 from .config.models import Profile, Taxonomy
 
 if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
@@ -255,12 +255,10 @@ def _keep(con: duckdb.DuckDBPyConnection, cache: Path, digest: str, rejects: lis
     """The checked ``records_text`` and its rejects into the cache (temporary names, then renamed: a reader
     never sees half an entry; the Parquet file, renamed last, marks the entry complete)."""
     try:
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = cache / f"{digest}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"rejects": [r.__dict__ for r in rejects]}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, cache / f"{digest}.json")
-        con.execute(f"COPY records_text TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
-        os.replace(tmp, cache / f"{digest}.parquet")
+        write_atomic(cache / f"{digest}.json", json.dumps({"rejects": [r.__dict__ for r in rejects]},
+                                                          ensure_ascii=False).encode("utf-8"), durable=False)
+        with replacing(cache / f"{digest}.parquet", durable=False) as tmp:
+            con.execute(f"COPY records_text TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
         entries = sorted(cache.glob("*.parquet"), key=lambda f: f.stat().st_mtime, reverse=True)
         for old in entries[KEPT_ENTRIES:]:        # the newest few: this year's and last year's reports, the preview
             old.unlink(missing_ok=True)
@@ -303,10 +301,8 @@ def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSo
         except duckdb.Error as exc:
             raise DataError(f"数据错误：文件 {src.shown} 的工单无法汇总（received 应为受理时间，如 2023-07-19 08:30:00）："
                             f"{str(exc).splitlines()[0]}") from None
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        con.execute(f"COPY {name} TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
-        os.replace(tmp, cached)
+        with replacing(cached, durable=False) as tmp:
+            con.execute(f"COPY {name} TO '{_sql_str(str(tmp))}' (FORMAT parquet)")
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_parquet('{_sql_str(str(cached))}')")
     cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")

@@ -17,8 +17,6 @@ import io
 import json
 import logging
 import multiprocessing
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -85,18 +83,9 @@ def draw_svg(spec: ChartSpec, style: ChartStyle) -> bytes:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".svg", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    from ..atomic import write_atomic
+
+    write_atomic(path, data, durable=False)      # a cache: a lost entry is drawn again
 
 
 def _draw_to(spec: ChartSpec, style: ChartStyle, path: str) -> float:

@@ -31,6 +31,8 @@ from html import unescape as html_unescape
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
+
+from ..atomic import write_atomic
 from markupsafe import escape as markup_escape
 
 
@@ -74,7 +76,6 @@ def _advances(path: str) -> tuple[dict[int, float], float]:
     """Each character's advance (em) in the font; kept in the cache (``fonts/<name>.adv``, marshal, checked by
     the font's size and time) so that a render does not parse the font again."""
     import marshal
-    import os
 
     from ..workspace import cache_dir
 
@@ -96,10 +97,7 @@ def _advances(path: str) -> tuple[dict[int, float], float]:
     finally:
         font.close()
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps((stamp, table, upm)))
-        os.replace(tmp, cache)
+        write_atomic(cache, marshal.dumps((stamp, table, upm)), durable=False)
     except OSError:
         pass                               # a read-only cache: parse the font each time
     return table, upm

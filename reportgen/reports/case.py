@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from pydantic import Field
 
+from ..atomic import write_atomic
 from ..config.load import display_path
 from ..config.models import SectionSpec
 from ..config.sections import SectionParams
@@ -66,11 +65,7 @@ def scaled_copy(path: Path, width_mm: float, where: str) -> tuple[Path, float]:
                     im = im.resize((target, max(1, round(target * ratio))), Image.Resampling.LANCZOS)
                 buf = io.BytesIO()
                 im.convert("RGB").save(buf, "JPEG", quality=85, optimize=True, progressive=False)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".part")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(buf.getvalue())
-                os.replace(tmp, out)
+                write_atomic(out, buf.getvalue(), durable=False)   # a cache: a lost copy is scaled again
     except (UnidentifiedImageError, OSError) as exc:
         raise ConfigError(f"配置错误：{where}，图片 {display_path(path)} 无法读取（{exc.__class__.__name__}）。"
                           "请使用 JPEG 或 PNG 照片。") from None

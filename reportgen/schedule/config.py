@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..config.load import load_model
 
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+PLACEHOLDERS = ("report", "period", "district")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -40,6 +43,19 @@ class Smtp(_Strict):
     username_env: str | None = Field(None, description="保存用户名的环境变量名")
     password_env: str | None = Field(None, description="保存密码的环境变量名（密码不写在 YAML 中）")
     timeout_seconds: int = Field(30, ge=1)
+
+    @field_validator("username_env", "password_env", mode="before")
+    @classmethod
+    def _env_name(cls, v, info: ValidationInfo):
+        """The name of an environment variable, nothing else.  Whatever else is written here may be the secret
+        itself (a password typed into ``password_env``): it is refused without being repeated anywhere."""
+        if v is None or (isinstance(v, str) and ENV_NAME.match(v)):
+            return v
+        what = "密码" if info.field_name == "password_env" else "用户名"
+        raise ValueError(f"应为保存 SMTP {what}的环境变量的名字（大写字母、数字和下划线，以字母开头，如 "
+                         f"{'REPORTGEN_SMTP_PASSWORD' if what == '密码' else 'REPORTGEN_SMTP_USER'}），所写的值不是变量名"
+                         f"（为免泄露，这里不显示它）。若写的是{what}本身，请把它从文件中删去、放进环境变量，"
+                         f"并在此只写该变量的名字{'；这个密码已写进文件，请尽快更换' if what == '密码' else ''}")
 
     @model_validator(mode="before")
     @classmethod
@@ -97,6 +113,32 @@ class Job(_Strict):
             CronTrigger.from_crontab(v)
         except ValueError as exc:
             raise ValueError(f"cron 表达式 “{v}” 无效：{exc}") from None
+        return v
+
+    @field_validator("output")
+    @classmethod
+    def _separates(cls, v: str, info: ValidationInfo) -> str:
+        """The pattern gives every report of the job its own file: each period, and each district when there are
+        several (otherwise one district's PDF overwrites another's and the run still looks done)."""
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(v) if name is not None]
+        except ValueError:
+            raise ValueError(f"输出路径模式 “{v}” 的花括号不成对：占位符写成 {{district}} 这样，"
+                             "可用的有 {report}、{period}、{district}") from None
+        for name, spec, conv in fields:
+            if name not in PLACEHOLDERS or spec or conv:
+                shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+                raise ValueError(f"输出路径模式 “{v}” 中的 {shown} 不是可用的占位符；可用的有 {{report}}、{{period}}、"
+                                 "{district}（不带格式）")
+        names = {name for name, _, _ in fields}
+        if "period" not in names:
+            raise ValueError(f"输出路径模式 “{v}” 中没有 {{period}}：下一期的报告会覆盖这一期的。"
+                             "请加入 {period}，如 out/{report}-{period}/{district}.pdf")
+        districts = info.data.get("districts", "all")
+        if "district" not in names and (districts == "all" or len(districts) > 1):
+            several = "全部区（all）" if districts == "all" else f" {len(districts)} 个区"
+            raise ValueError(f"输出路径模式 “{v}” 中没有 {{district}}：作业要为{several}各生成一份报告，"
+                             "它们会写进同一个文件、互相覆盖。请加入 {district}，如 out/{report}-{period}/{district}.pdf")
         return v
 
     @field_validator("wait_for_data", "recheck")

@@ -283,16 +283,52 @@ def schedule_run(config_dir: Path | None) -> None:
 @click.option("--no-mail", is_flag=True, help="不发送邮件。")
 @_friendly
 def schedule_due(config_dir: Path | None, job: str | None, force: bool, no_mail: bool) -> None:
-    """运行此刻到期的作业一次后退出（供 cron 或 systemd timer 调用）。"""
+    """运行此刻到期的作业一次后退出（供 cron 或 systemd timer 调用）；有失败、缺数据或未能发送的运行时退出码为 1。"""
+    from .batch import BatchInterrupted
+
     runner, _, _ = _runner(config_dir, mail=not no_mail)
-    runs = runner.run_due(force=force, only=job)
+    try:
+        runs = runner.run_due(force=force, only=job)
+    except BatchInterrupted as stop:
+        click.echo(f"已中断：定时作业被 {stop.signal_name} 中断，工作进程均已停止；本次运行已交回，"
+                   "下一次 reportgen schedule due 时重做。", err=True)
+        sys.exit(stop.exit_code)
     if not runs:
         click.echo("没有到期的作业。")
     for r in runs:
-        click.echo(f"{r.job} {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）" +
-                   (f"\n  {r.error}" if r.error else ""))
-    if any(r.status in ("failed", "partial", "missing") for r in runs):
+        click.echo(_run_line(r))
+    if any(r.status in ("failed", "partial", "missing", "undelivered") for r in runs):
         sys.exit(1)
+
+
+STATUS_NAMES = {"done": "完成", "partial": "部分失败", "failed": "失败", "missing": "数据缺失", "unchanged": "未变化",
+                "waiting": "等待数据", "running": "进行中", "undelivered": "未送达"}
+DELIVERY_NAMES = {"sent": "已发送", "failed": "发送失败", "superseded": "未送达，已由之后的运行送达"}
+
+
+def _run_line(r) -> str:
+    """One run in the words of `due` and `resend`: status, outputs, failures, delivery, messages."""
+    line = f"#{r.id} {r.job} {r.period}：{r.status}（{STATUS_NAMES.get(r.status, r.status)}；{len(r.outputs)} 份，失败 {len(r.failures)}"
+    if r.delivery:
+        line += f"；邮件{DELIVERY_NAMES.get(r.delivery, r.delivery)}"
+    line += "）"
+    for text in (r.error, r.delivery_error if r.delivery != "sent" else None):
+        if text:
+            line += "\n  " + text.replace("\n", "\n  ")
+    return line
+
+
+@schedule.command("resend")
+@_schedule_opts
+@click.argument("run_id", type=int)
+@_friendly
+def schedule_resend(config_dir: Path | None, run_id: int) -> None:
+    """把一次运行生成的报告按运行记录原样再发一次（RUN_ID 见 reportgen schedule history）。"""
+    runner, sched, _ = _runner(config_dir)
+    run = runner.resend(run_id)
+    d = sched.job(run.job).delivery
+    click.echo(f"已重发运行 #{run.id}（{run.job} 期间 {run.period}）：{len(run.outputs)} 份报告，发给 {'、'.join(d.to)}"
+               + (f"，抄送 {'、'.join(d.cc)}" if d.cc else "") + "。")
 
 
 @schedule.command("status")
@@ -311,7 +347,8 @@ def schedule_status(config_dir: Path | None) -> None:
         click.echo(f"  下次运行：{nxt:%Y-%m-%d %H:%M %Z}" if nxt else "  下次运行：无")
         if last:
             r = last[0]
-            click.echo(f"  最近一次：{r.fire_time} 期间 {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）")
+            click.echo(f"  最近一次：{r.fire_time} 期间 {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）"
+                       + (f"，邮件{DELIVERY_NAMES.get(r.delivery, r.delivery)}" if r.delivery else ""))
         else:
             click.echo("  最近一次：尚未运行")
 
@@ -326,13 +363,16 @@ def schedule_history(config_dir: Path | None, job: str | None, limit: int) -> No
     runner, _, _ = _runner(config_dir, mail=False)
     for r in runner.history.runs(job, limit):
         click.echo(f"#{r.id} {r.job} 触发 {r.fire_time} 期间 {r.period} {r.status} 用时 {r.seconds or 0:.1f} 秒 "
-                   f"尝试 {r.attempts} 次 指纹 {(r.fingerprint or '—')[:12]}")
+                   f"尝试 {r.attempts} 次 指纹 {(r.fingerprint or '—')[:12]}"
+                   + (f" 邮件 {r.delivery}（发送 {r.delivery_attempts} 次）" if r.delivery else ""))
         for o in r.outputs:
             click.echo(f"    {o['district']}  {o['path']}  sha256 {o['sha256'][:16]}  {o['pages']} 页")
         for d, e in r.failures.items():
             click.echo(f"    失败 {d}：{e.splitlines()[0] if e else ''}")
         if r.error:
             click.echo(f"    {r.error}")
+        if r.delivery_error:
+            click.echo(f"    {r.delivery_error}")
 
 
 @main.command()

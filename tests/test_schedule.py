@@ -8,8 +8,10 @@ skipping unchanged periods, retries and delivery use the real renderer and a rea
 from __future__ import annotations
 
 import email
+import os
 import hashlib
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -355,3 +357,411 @@ def test_too_large_attachments_are_sent_as_links(city, smtp_server):
     body = msg.get_content()
     assert "超过 0.0001 MB，改为链接" in body
     assert f"  密云区：https://reports.example.gov.cn/{Path(run.outputs[14]['path']).as_posix()}" in body
+
+
+# --- delivery is its own step: SMTP down, then up; resend ------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """What a real SMTP server (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def _due(city: Path, *extra: str):
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    return CliRunner().invoke(main, ["schedule", *extra, "--config", str(city)], catch_exceptions=False)
+
+
+def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(city):
+    """The issue's case: SMTP down at the first firing, up at the second; real rendering, real SMTP server."""
+    import time_machine
+    from aiosmtpd.controller import Controller
+
+    from reportgen.schedule.history import History
+
+    port = _free_port()                                   # nothing listens there yet: the server is down
+    write_schedule(city, cron="0 6 19-20 * *", districts="[密云区]", port=port)
+    with time_machine.travel(at("2023-09-19T06:00"), tick=True):
+        first = _due(city, "due")
+    assert first.exit_code == 1, first.output
+    assert first.stdout.splitlines() == [
+        "#1 briefs 2023-09：undelivered（未送达；1 份，失败 0；邮件发送失败）",
+        f"  邮件发送失败：无法连接 SMTP 服务器 127.0.0.1:{port}（ConnectionRefusedError：[Errno 111] Connection refused）。"
+        "（第 1 次发送；2023-09-19 06:30 后再试）"]
+    history = History(city.parent.parent / "schedule.sqlite")
+    [run1] = history.runs()
+    assert (run1.status, run1.outcome, run1.delivery, run1.delivery_attempts, run1.mailed) == \
+        ("undelivered", "done", "failed", 1, None)
+    pdf = Path(run1.outputs[0]["path"])
+    made = pdf.stat().st_mtime_ns
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()                                    # the server is back
+    try:
+        with time_machine.travel(at("2023-09-20T06:00"), tick=True):
+            second = _due(city, "due")
+        with time_machine.travel(at("2023-09-20T08:00"), tick=True):
+            third = _due(city, "due")
+    finally:
+        controller.stop()
+    assert second.exit_code == 0, second.output
+    assert second.stdout.splitlines() == ["#2 briefs 2023-09：unchanged（未变化；1 份，失败 0；邮件已发送）"]
+    assert (third.exit_code, third.stdout) == (0, "没有到期的作业。\n")
+    [(rcpts, msg)] = sink.messages                        # delivered exactly once
+    assert sorted(rcpts) == ["analyst@example.gov.cn", "archive@example.gov.cn", "chief@example.gov.cn"]
+    assert msg["Subject"] == "2023-09 monthly：1 份报告（全部生成）"
+    [attachment] = list(msg.iter_attachments())
+    assert attachment.get_filename() == "密云区.pdf"
+    assert hashlib.sha256(attachment.get_content()).hexdigest() == run1.outputs[0]["sha256"]
+    assert pdf.stat().st_mtime_ns == made                 # not rendered again
+    run2, run1 = history.runs()
+    assert (run2.status, run2.delivery, run2.mailed is not None) == ("unchanged", "sent", True)
+    assert (run1.status, run1.delivery) == ("undelivered", "superseded")   # recorded as not delivered
+    assert run1.delivery_error.endswith("（已由运行 #2 送达。）")
+
+
+@pytest.fixture
+def smtp_later():
+    """A real SMTP server on a port chosen now and started when the test says so."""
+    from aiosmtpd.controller import Controller
+
+    port, sink, started = _free_port(), Sink(), []
+
+    def up() -> None:
+        controller = Controller(sink, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+
+    yield port, sink, up
+    for c in started:
+        c.stop()
+
+
+def test_the_next_due_sends_again_without_rendering_and_renders_only_when_the_files_changed(city, smtp_later):
+    port, sink, up = smtp_later
+    write_schedule(city, districts="[密云区, 延庆区]", port=port)
+    clock = FakeClock(at("2023-09-19T06:00"))
+    stand_in = StandIn()
+    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert (run.status, run.delivery, run.next_check) == ("undelivered", "failed", at("2023-09-19T06:30").isoformat())
+    clock.t = at("2023-09-19T06:10")
+    assert r.run_due() == []                              # not before the next check (recheck: 30m)
+    clock.t = at("2023-09-19T06:30")
+    [again] = r.run_due()                                 # the server is still down: tried, recorded, later again
+    assert (again.status, again.delivery_attempts, again.next_check) == \
+        ("undelivered", 2, at("2023-09-19T07:00").isoformat())
+    up()
+    clock.t = at("2023-09-19T07:00")
+    [sent] = r.run_due()
+    assert (sent.id, sent.status, sent.delivery, sent.delivery_attempts) == (run.id, "done", "sent", 3)
+    assert len(stand_in.calls) == 1 and len(sink.messages) == 1          # sent, not rendered again
+    assert len(list(sink.messages[0][1].iter_attachments())) == 2
+
+
+def test_a_report_whose_files_changed_before_the_retry_is_rendered_again_then_sent(city, smtp_later):
+    port, sink, up = smtp_later
+    write_schedule(city, districts="[密云区, 延庆区]", port=port)
+    clock = FakeClock(at("2023-09-19T06:00"))
+    stand_in = StandIn()
+    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert run.status == "undelivered"
+    Path(run.outputs[0]["path"]).unlink()                 # gone before the retry: never send a different file
+    up()
+    clock.t = at("2023-09-19T06:30")
+    [sent] = r.run_due()
+    assert (sent.id, sent.status, sent.delivery, sent.attempts) == (run.id, "done", "sent", 2)
+    assert len(stand_in.calls) == 2 and len(sink.messages) == 1
+    assert Path(run.outputs[0]["path"]).exists()
+
+
+def test_resend_sends_a_runs_reports_again_or_says_why_not(city, smtp_later):
+    port, sink, up = smtp_later
+    up()
+    write_schedule(city, districts="[密云区, 延庆区]", port=port)
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert run.status == "done" and len(sink.messages) == 1
+    resent = _due(city, "resend", str(run.id))
+    assert resent.exit_code == 0, resent.output
+    assert resent.stdout == (f"已重发运行 #{run.id}（briefs 期间 2023-09）：2 份报告，发给 analyst@example.gov.cn、"
+                             "chief@example.gov.cn，抄送 archive@example.gov.cn。\n")
+    rcpts, msg = sink.messages[-1]
+    assert len(sink.messages) == 2 and msg["Subject"] == "【重发】2023-09 monthly：2 份报告（全部生成）"
+    assert sorted(a.get_filename() for a in msg.iter_attachments()) == ["密云区.pdf", "延庆区.pdf"]
+    assert r.history.get(run.id).delivery_attempts == 2
+
+    unknown = _due(city, "resend", "99")
+    assert (unknown.exit_code, unknown.stderr) == (
+        2, f"无法重发：运行记录 {city.parent.parent / 'schedule.sqlite'} 中没有运行 #99。运行编号见 reportgen schedule history。\n")
+    empty = r.history.claim("briefs", at("2023-08-19T06:00"), "test", at("2023-08-19T06:00"), at("2023-08-19T06:00"))
+    r.history.update(empty.id, status="missing", outcome="missing", period="2023-08")
+    nothing = _due(city, "resend", str(empty.id))
+    assert (nothing.exit_code, nothing.stderr) == (
+        2, f"无法重发：运行 #{empty.id}（briefs 期间 2023-08，missing）没有生成任何报告。\n")
+    gone = Path(run.outputs[1]["path"])
+    gone.unlink()
+    missing = _due(city, "resend", str(run.id))
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"无法重发：运行 #{run.id} 的输出 {gone} 已不存在。请用 reportgen schedule due --job briefs --force 重新生成并发送。\n")
+    assert len(sink.messages) == 2
+
+
+# --- leases: a dead or stalled holder never blocks its firing; errors end a run ------------------------------
+
+def test_a_run_whose_process_was_killed_during_due_is_taken_back(city):
+    write_schedule(city, districts="[密云区]", delivery=False)
+    script = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from reportgen.schedule.config import load_schedule
+from reportgen.schedule.runner import Runner
+city = Path({str(city)!r})
+class Clock:
+    def now(self): return datetime(2023, 9, 19, 6, tzinfo=ZoneInfo("Asia/Shanghai"))
+    def sleep(self, s): pass
+def hangs(job, period, profile_dir, paths):
+    print("rendering", flush=True)
+    time.sleep(120)
+Runner(load_schedule(city), city, clock=Clock(), renderer=hangs, base_dir=city.parent.parent).run_due()
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "rendering"
+    proc.kill()                                           # SIGKILL during `due`: nothing of its own runs
+    proc.wait()
+    clock = FakeClock(at("2023-09-19T06:05"))             # well within the dead run's lease
+    stand_in = StandIn()
+    r = runner(city, clock, stand_in, owner=f"{socket.gethostname()}:{os.getpid()}")
+    [stuck] = r.history.runs()
+    assert (stuck.status, stuck.owner) == ("running", f"{socket.gethostname()}:{proc.pid}")
+    [run] = r.run_due()
+    assert (run.id, run.status, len(run.outputs), run.owner, run.lease_until) == (stuck.id, "done", 1, None, None)
+    assert f"（上次运行的进程 {socket.gethostname()}:{proc.pid} 未完成就已停止（租约至 {stuck.lease_until}），" \
+           f"由 {socket.gethostname()}:{os.getpid()} 接手重做。）" in run.error
+    assert stand_in.calls == [("2023-09", ["密云区"])]
+
+
+def test_a_live_holder_keeps_its_run_while_it_renews_the_lease(city):
+    """A holder on another host is trusted until its lease runs out; a long run renews its lease (here during
+    the back-off before a retry), so that another service does not take it over while it works."""
+    from reportgen.schedule.history import History
+    from reportgen.schedule.runner import LEASE
+
+    write_schedule(city, districts="[密云区]", attempts=2, delivery=False)
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("backoff: 2m", "backoff: 50m"), encoding="utf-8")
+    other = History(city.parent.parent / "schedule.sqlite")
+    seen: list = []
+
+    class Watching(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            super().sleep(seconds)                        # 50 minutes in all: longer than a lease
+            seen.append(other.take_waiting(self.t + timedelta(minutes=1), "elsewhere:1", self.t + LEASE))
+
+    calls = []
+
+    def fails_first(job, period, profile_dir, paths):
+        calls.append(list(paths))
+        ok = len(calls) > 1
+        if ok:
+            StandIn()(job, period, profile_dir, paths)
+        return {d: Outcome(ok, "" if ok else "配置错误：暂时失败。") for d in paths}
+
+    clock = Watching(at("2023-09-19T06:00"))
+    [run] = runner(city, clock, fails_first, owner="host-a:1").run_due()
+    assert run.status == "done" and len(calls) == 2
+    assert clock.slept == [600.0] * 5 and seen == [[]] * 5     # renewed every 10 minutes: never taken
+    # a holder that stopped renewing (another host, lease run out) is taken back
+    stalled = other.claim("briefs", at("2023-10-19T06:00"), "host-b:7", at("2023-10-19T06:30"), at("2023-10-21T06:00"))
+    assert other.take_waiting(at("2023-10-19T06:29"), "host-a:1", at("2023-10-19T07:00")) == []
+    [taken] = other.take_waiting(at("2023-10-19T06:31"), "host-a:1", at("2023-10-19T07:00"))
+    assert (taken.id, taken.owner, taken.status) == (stalled.id, "host-a:1", "running")
+
+
+def test_errors_inside_a_run_end_it_failed_never_running(city, smtp_later):
+    port, sink, up = smtp_later
+    up()
+
+    def buggy(job, period, profile_dir, paths):
+        raise RuntimeError("boom")
+
+    write_schedule(city, districts="[密云区]", port=port)
+    clock = FakeClock(at("2023-09-19T06:00"))
+    [run] = runner(city, clock, buggy).run_due()
+    assert (run.status, run.owner, run.lease_until) == ("failed", None, None)
+    assert run.error == ("内部错误：RuntimeError：boom。本次运行已终止；请用 reportgen render monthly --period 2023-09 "
+                         "--debug 查看详情，并把输出交给维护人员。")
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("periods/templates/monthly.yaml", "periods/templates/gone.yaml"),
+                 encoding="utf-8")
+    clock.t = at("2023-11-19T06:00")                      # no period file for 2023-11: the template is needed
+    r = runner(city, clock, StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert (run.status, run.owner, run.lease_until) == ("failed", None, None)
+    assert run.error == (f"配置错误：schedule.yaml 作业 briefs 的 period_template “periods/templates/gone.yaml”"
+                         f"（{city / 'periods/templates/gone.yaml'}）不存在，期间文件 {city / 'periods/monthly-2023-11.yaml'} "
+                         "也还没有，无法生成 2023-11 的报告。请改正 period_template，或自己写好该期间文件。")
+    [(rcpts, notice)] = sink.messages                     # and the failure notice says so
+    assert rcpts == ["ops@example.gov.cn"] and notice["Subject"] == "【失败】2023-11 monthly：全部失败"
+    assert "period_template" in notice.get_content()
+    assert [x.status for x in r.history.runs()] == ["failed", "failed"]
+
+
+# --- the schedule is checked when it is read; the history is named when it cannot be used ----------------
+
+@pytest.mark.parametrize("districts, output, problem", [
+    ("all", "out/{report}-{period}.pdf",
+     "输出路径模式 “out/{report}-{period}.pdf” 中没有 {district}：作业要为全部区（all）各生成一份报告，它们会写进同一个文件、互相覆盖。"
+     "请加入 {district}，如 out/{report}-{period}/{district}.pdf。"),
+    ("[密云区, 延庆区]", "out/{report}-{period}/brief.pdf",
+     "输出路径模式 “out/{report}-{period}/brief.pdf” 中没有 {district}：作业要为 2 个区各生成一份报告，它们会写进同一个文件、互相覆盖。"
+     "请加入 {district}，如 out/{report}-{period}/{district}.pdf。"),
+    ("all", "out/{report}-{month}/{district}.pdf",
+     "输出路径模式 “out/{report}-{month}/{district}.pdf” 中的 {month} 不是可用的占位符；可用的有 {report}、{period}、"
+     "{district}（不带格式）。"),
+    ("all", "out/{report}/{district}.pdf",
+     "输出路径模式 “out/{report}/{district}.pdf” 中没有 {period}：下一期的报告会覆盖这一期的。"
+     "请加入 {period}，如 out/{report}-{period}/{district}.pdf。"),
+    ("all", "out/{report}-{period}/{district.pdf",
+     "输出路径模式 “out/{report}-{period}/{district.pdf” 的花括号不成对：占位符写成 {district} 这样，"
+     "可用的有 {report}、{period}、{district}。"),
+])
+def test_an_output_pattern_that_does_not_separate_the_reports_is_refused(city, districts, output, problem):
+    write_schedule(city, districts=districts)
+    f = city / "schedule.yaml"
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace(text.split("output: ")[1].split("\n")[0], output), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_schedule(city)
+    assert str(exc.value).endswith(f"第 11 行，键 jobs[0].output：{problem}")
+    assert not (city.parent.parent / "out").exists()
+
+
+def test_one_district_may_have_a_pattern_without_district(city):
+    write_schedule(city, districts="[密云区]")
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("/{district}.pdf", "/brief.pdf"), encoding="utf-8")
+    assert load_schedule(city).jobs[0].output.endswith("/{report}-{period}/brief.pdf")
+
+
+def test_a_password_typed_into_password_env_is_refused_and_never_repeated_or_stored(city):
+    from reportgen.schedule.history import History, register_secret_envs
+
+    write_schedule(city)
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("security: none,", "security: none, password_env: 'Tr0ub4dor&3',"),
+                 encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "reportgen.cli", "schedule", "due", "--config", str(city)],
+                             capture_output=True, text=True, cwd=city.parent.parent)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.endswith(
+        "第 3 行，键 smtp.password_env：应为保存 SMTP 密码的环境变量的名字（大写字母、数字和下划线，以字母开头，如 "
+        "REPORTGEN_SMTP_PASSWORD），所写的值不是变量名（为免泄露，这里不显示它）。若写的是密码本身，请把它从文件中删去、放进环境变量，"
+        "并在此只写该变量的名字；这个密码已写进文件，请尽快更换。\n")
+    assert "Tr0ub4dor" not in refused.stderr
+    assert not (city.parent.parent / "schedule.sqlite").exists()          # refused before any history is opened
+    f.write_text(f.read_text(encoding="utf-8").replace("'Tr0ub4dor&3'", "smtp-password"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_schedule(city)
+    assert "键 smtp.password_env：应为保存 SMTP 密码的环境变量的名字" in str(exc.value) and "smtp-password" not in str(exc.value)
+    # a proper name: its variable's value is blanked out of whatever the history records
+    os.environ["REPORTGEN_TEST_PW"] = "correct horse battery"
+    register_secret_envs("REPORTGEN_TEST_PW")
+    h = History(city.parent.parent / "schedule.sqlite")
+    run = h.claim("briefs", at("2023-09-19T06:00"), "test", at("2023-09-19T06:30"), at("2023-09-21T06:00"))
+    h.update(run.id, delivery_error="邮件发送失败：535 auth failed for correct horse battery")
+    assert h.get(run.id).delivery_error == "邮件发送失败：535 auth failed for ******"
+    assert b"correct horse" not in (city.parent.parent / "schedule.sqlite").read_bytes()
+
+
+def _schedule_cli(city: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reportgen.cli", "schedule", *args, "--config", str(city)],
+                          capture_output=True, text=True, cwd=city.parent.parent)
+
+
+def test_a_corrupt_history_database_is_named_without_a_traceback(city):
+    write_schedule(city)
+    db = city.parent.parent / "schedule.sqlite"
+    db.write_bytes(b"these are not the runs you are looking for\n" * 200)
+    for command in ("due", "status", "history"):
+        run = _schedule_cli(city, command)
+        assert run.returncode == 2 and "Traceback" not in run.stderr
+        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db} 不是可用的 SQLite 数据库（文件已损坏或不是运行记录："
+                              "file is not a database）。请把它移走或改名（运行记录将从头开始），或从备份恢复。\n")
+
+
+def test_a_read_only_history_database_is_named_without_a_traceback(city):
+    from reportgen.schedule.history import History
+
+    write_schedule(city)
+    db = city.parent.parent / "schedule.sqlite"
+    History(db)
+    if os.geteuid() == 0:                                 # root writes through permissions: make it immutable
+        if subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+        undo = ["chattr", "-i", str(db)]
+    else:
+        db.chmod(0o444)
+        undo = ["chmod", "644", str(db)]
+    try:
+        run = _schedule_cli(city, "due")                  # claiming the latest firing writes
+        assert run.returncode == 2 and "Traceback" not in run.stderr
+        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db} 不可写（attempt to write a readonly database）。"
+                              "请检查该文件及其所在文件夹的权限与磁盘，或在 schedule.yaml 的 database 中改用可写的位置。\n")
+        assert _schedule_cli(city, "status").returncode == 0          # reading it still works
+    finally:
+        subprocess.run(undo, check=True)
+
+
+def test_ctrl_c_during_due_stops_the_workers_and_hands_the_run_back(city):
+    import psutil
+
+    write_schedule(city, delivery=False)
+    script = f"""
+import sys, time_machine
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from reportgen.cli import main
+with time_machine.travel(datetime(2023, 9, 19, 6, 1, tzinfo=ZoneInfo("Asia/Shanghai"))):
+    sys.argv = ["reportgen", "schedule", "due", "--config", {str(city)!r}]
+    main()
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline, workers = time.monotonic() + 60, []
+    while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        time.sleep(0.05)
+    assert len(workers) >= 2, proc.communicate()
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    assert stderr == "已中断：定时作业被 Ctrl-C 中断，工作进程均已停止；本次运行已交回，下一次 reportgen schedule due 时重做。\n"
+    time.sleep(0.2)
+    assert [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE] == []
+    stand_in = StandIn()
+    r = runner(city, FakeClock(at("2023-09-19T06:05")), stand_in)
+    [handed_back] = r.history.runs()
+    assert (handed_back.status, handed_back.owner) == ("waiting", None)
+    assert handed_back.error == "运行被 Ctrl-C 中断，下一次 reportgen schedule due 时重做。"
+    [run] = r.run_due()
+    assert (run.id, run.status, len(run.outputs)) == (handed_back.id, "done", 16)

@@ -13,11 +13,32 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ReportError
 from .config import Job, Smtp
-from .history import Run
+from .history import Run, register_secret_envs, scrub
 
 STATUS_WORDS = {"done": "全部生成", "partial": "部分失败", "failed": "全部失败", "missing": "数据缺失", "unchanged": "未变化"}
+
+
+class DeliveryError(ReportError):
+    """A message could not be sent (server down, login or recipients refused): the run is recorded
+    ``undelivered`` and the delivery tried again."""
+
+    exit_code = 1
+
+
+def _why(exc: BaseException, host: str, port: int) -> str:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"SMTP 服务器 {host}:{port} 拒绝了登录（{exc.smtp_code}），请检查用户名与密码的环境变量"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"SMTP 服务器 {host}:{port} 拒绝了收件人 {'、'.join(exc.recipients)}"
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"SMTP 服务器 {host}:{port} 拒绝了发件人 {exc.sender}（{exc.smtp_code}）"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"SMTP 服务器 {host}:{port} 拒绝发送（{exc.smtp_code} {exc.smtp_error!r}）"
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError, OSError)):
+        return f"无法连接 SMTP 服务器 {host}:{port}（{exc.__class__.__name__}：{exc}）"
+    return f"发送时出错（{exc.__class__.__name__}：{exc}）"
 
 
 class Mailer:
@@ -26,6 +47,7 @@ class Mailer:
             raise ConfigError("配置错误：schedule.yaml 中没有 smtp，无法发送邮件。")
         self.smtp = smtp
         self.now = now
+        register_secret_envs(smtp.username_env, smtp.password_env)     # never written into the history
 
     def _send(self, msg: EmailMessage) -> None:
         s = self.smtp
@@ -38,16 +60,19 @@ class Mailer:
         if s.password_env and password is None:
             raise ConfigError(f"配置错误：环境变量 {s.password_env}（SMTP 密码）未设置。")
         context = ssl.create_default_context()
-        if s.security == "ssl":
-            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=s.timeout_seconds, context=context)
-        else:
-            server = smtplib.SMTP(host, port, timeout=s.timeout_seconds)
-        with server:
-            if s.security == "starttls":
-                server.starttls(context=context)
-            if user is not None:
-                server.login(user, password or "")
-            server.send_message(msg)
+        try:
+            if s.security == "ssl":
+                server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=s.timeout_seconds, context=context)
+            else:
+                server = smtplib.SMTP(host, port, timeout=s.timeout_seconds)
+            with server:
+                if s.security == "starttls":
+                    server.starttls(context=context)
+                if user is not None:
+                    server.login(user, password or "")
+                server.send_message(msg)
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            raise DeliveryError(scrub(f"邮件发送失败：{_why(exc, host, port)}。")) from None
 
     def _message(self, subject: str, to: list[str], cc: list[str]) -> EmailMessage:
         msg = EmailMessage()
@@ -60,13 +85,16 @@ class Mailer:
         msg["Message-ID"] = make_msgid(domain="reportgen")
         return msg
 
-    def deliver(self, job: Job, run: Run) -> None:
+    def deliver(self, job: Job, run: Run, resend: bool = False) -> None:
+        """The run's report mail (its PDFs) and, unless ``resend``, its failure notice.  The runner decides
+        whether a run has anything to send (an ``unchanged`` run only when the period's report has not
+        been delivered yet)."""
         d = job.delivery
         assert d is not None
-        if run.status == "unchanged":
-            return
+        outcome = run.outcome or run.status
         if run.outputs:
-            msg = self._message(f"{run.period} {job.report}：{len(run.outputs)} 份报告（{STATUS_WORDS.get(run.status, run.status)}）",
+            word = "部分失败" if run.failures else "全部生成"
+            msg = self._message(("【重发】" if resend else "") + f"{run.period} {job.report}：{len(run.outputs)} 份报告（{word}）",
                                 d.to, d.cc)
             files = [Path(o["path"]) for o in run.outputs]
             total = sum(f.stat().st_size for f in files)
@@ -90,9 +118,9 @@ class Mailer:
                     msg.add_attachment(Path(o["path"]).read_bytes(), maintype="application", subtype="pdf",
                                        filename=Path(o["path"]).name)
             self._send(msg)
-        if run.failures or run.status in ("failed", "missing"):
+        if not resend and (run.failures or outcome in ("failed", "missing")):
             to = d.failures_to or d.to
-            msg = self._message(f"【失败】{run.period or ''} {job.report}：{STATUS_WORDS.get(run.status, run.status)}", to, [])
+            msg = self._message(f"【失败】{run.period or ''} {job.report}：{STATUS_WORDS.get(outcome, outcome)}", to, [])
             lines = [f"作业 {job.id}，期间 {run.period}，触发时间 {run.fire_time}，尝试 {run.attempts} 次。", ""]
             if run.error:
                 lines += [run.error, ""]

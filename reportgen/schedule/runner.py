@@ -1,5 +1,11 @@
 """What a firing does: find the period, wait for its data, render every district (retrying the ones
-that fail), record the run, deliver it.
+that fail), record the run, deliver it — delivery being its own recorded step.
+
+A run is worked on under a lease that is renewed while it lasts (after each district, during back-off
+waits, before sending); whatever goes wrong inside a run ends it as ``failed`` with a Chinese message,
+never leaves it ``running``.  A report that could not be sent makes the run ``undelivered``: the next
+``due`` (or the service's recheck) sends it again — without rendering again while its files still have
+their checksums — and the first delivery of a period supersedes the earlier undelivered runs.
 
 Everything that depends on time goes through a :class:`Clock`, so that tests drive the scheduler
 with a clock they control.
@@ -7,7 +13,6 @@ with a clock they control.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import time
@@ -16,12 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..config.load import PROJECT_ROOT, district_names, load_config
+from ..batch import BatchInterrupted
+from ..config.load import district_names, load_config
 from ..errors import ConfigError, ReportError
-from .config import Job, ScheduleFile, parse_duration
-from .history import History, Run
+from ..fingerprint import data_paths, fingerprint, sha256_file
+from .config import PLACEHOLDERS, Job, ScheduleFile, parse_duration
+from .history import History, HistoryError, Run, register_secret_envs
 
-LEASE = timedelta(hours=2)
+LEASE = timedelta(minutes=30)           # renewed while the run lasts; a dead holder on this host loses it at once
 
 
 class Clock:
@@ -81,7 +88,14 @@ def ensure_period_file(job: Job, period: str, profile_dir: Path, fire: datetime)
     target = profile_dir / "periods" / f"{job.report}-{period}.yaml"
     if target.exists() or not job.period_template:
         return target
-    template = (profile_dir / job.period_template).read_text(encoding="utf-8")
+    source = profile_dir / job.period_template
+    try:
+        template = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "不存在" if isinstance(exc, FileNotFoundError) else f"无法读取（{exc.__class__.__name__}：{exc}）"
+        raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的 period_template “{job.period_template}”"
+                          f"（{source}）{why}，期间文件 {target} 也还没有，无法生成 {period} 的报告。"
+                          "请改正 period_template，或自己写好该期间文件。") from None
     key = f"{period}K" if job.period == "assessment" else period
     text = (template.replace("{period}", period).replace("{period_key}", key)
             .replace("{document_date}", fire.date().isoformat()))
@@ -110,34 +124,20 @@ def missing_inputs(job: Job, period: str, profile_dir: Path, district: str | Non
     return missing
 
 
-def fingerprint(profile_dir: Path, data_paths: list[Path]) -> str:
-    """sha256 over everything a render reads: the city's config (period files, districts' folders,
-    photos), the report kinds, the templates, the fonts' names, the data files and reportgen's own
-    version.  Equal fingerprints give byte-identical PDFs."""
-    from .. import __version__
-
-    h = hashlib.sha256(f"reportgen {__version__}\n".encode())
-    roots = [profile_dir, profile_dir.parent / "reports", PROJECT_ROOT / "templates"]
-    files: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            files += [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    files += [p for d in data_paths for p in ([d] if d.is_file() else sorted(d.rglob("*")) if d.is_dir() else [])
-              if p.is_file()]
-    for p in sorted(set(files)):
-        h.update(str(p.relative_to(p.anchor)).encode() + b"\0")
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def output_paths(job: Job, period: str, districts: list[str], base: Path) -> dict[str, Path]:
+    """Each district's output file by the job's pattern (checked at load; checked again here, so that a
+    pattern that does not separate the reports never lets one district overwrite another)."""
+    try:
+        paths = {d: Path(job.output.format(report=job.report, period=period, district=d)) for d in districts}
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的输出路径模式 “{job.output}” 无法代入"
+                          f"（{exc.__class__.__name__}：{exc}）；可用的占位符有 "
+                          + "、".join("{" + p + "}" for p in PLACEHOLDERS) + "。") from None
+    paths = {d: p if p.is_absolute() else base / p for d, p in paths.items()}
+    if len(set(paths.values())) < len(paths):
+        raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的输出路径模式 “{job.output}” 让几个区写进同一个文件；"
+                          "请在其中加入 {district}。")
+    return paths
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -153,12 +153,15 @@ class Outcome:
 Renderer = Callable[[Job, str, Path, dict[str, Path]], dict[str, Outcome]]
 
 
-def render_districts(job: Job, period: str, profile_dir: Path, paths: dict[str, Path], workers: int = 2) -> dict[str, Outcome]:
+def render_districts(job: Job, period: str, profile_dir: Path, paths: dict[str, Path], workers: int = 2,
+                     on_done: Callable | None = None) -> dict[str, Outcome]:
     """The real renderer: every district's PDF in parallel worker processes (reportgen.batch)."""
     from ..batch import render_many
 
-    results = render_many(job.report, period, profile_dir, list(paths), Path("."), workers=workers, paths=paths)
+    results = render_many(job.report, period, profile_dir, list(paths), Path("."), workers=workers, paths=paths,
+                          on_done=on_done)
     return {r.district: Outcome(r.ok, r.error, r.pages, r.seconds) for r in results}
+
 
 
 class Runner:
@@ -169,20 +172,41 @@ class Runner:
         os.environ["REPORTGEN_QUIET"] = "1"            # no progress bars in the scheduler's logs
         self.profile_dir = profile_dir.resolve()
         self.clock = clock or Clock(sched.tz)
-        self.render = renderer or render_districts
+        self.render = renderer or self._render_districts
         self.mailer = mailer
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.base_dir = base_dir or Path.cwd()
+        if sched.smtp is not None:                     # their values never reach the history
+            register_secret_envs(sched.smtp.username_env, sched.smtp.password_env)
         self.history = History(self._path(sched.database))
+        self._leased: int | None = None                # the run being worked on (its lease is renewed)
 
     def _path(self, p: str) -> Path:
         path = Path(p)
         return path if path.is_absolute() else self.base_dir / path
 
+    # --- leases ------------------------------------------------------------------------------------
+    def _render_districts(self, job: Job, period: str, profile_dir: Path, paths: dict[str, Path]) -> dict[str, Outcome]:
+        return render_districts(job, period, profile_dir, paths, on_done=lambda _r: self._renew())
+
+    def _renew(self) -> None:
+        if self._leased is not None:
+            self.history.renew(self._leased, self.owner, self.clock.now() + LEASE)
+
+    def _sleep(self, seconds: float) -> None:
+        """A back-off wait, in steps that keep the lease."""
+        step = LEASE.total_seconds() / 3
+        while seconds > 0:
+            chunk = min(seconds, step)
+            self.clock.sleep(chunk)
+            seconds -= chunk
+            self._renew()
+
     # --- the one entry point: whatever is due now ----------------------------------------------
     def run_due(self, force: bool = False, only: str | None = None) -> list[Run]:
         """Run every job whose latest firing has not run yet (a missed firing is made once: only the
-        latest one counts), and every run whose wait or retry time has come."""
+        latest one counts), every run whose wait, retry or delivery retry time has come, and every
+        ``running`` run whose holder is gone."""
         now = self.clock.now()
         done: list[Run] = []
         for job in self.sched.jobs:
@@ -195,15 +219,18 @@ class Runner:
             run = self.history.claim(job.id, fire, self.owner, now + LEASE, deadline)
             if run is not None:
                 done.append(self.execute(job, run, fire, force))
-        for run in self.history.take_waiting(now, self.owner, now + LEASE):
-            if only and run.job != only:
-                continue
+        now = self.clock.now()
+        for run in self.history.take_waiting(now, self.owner, now + LEASE, job=only):
             try:
                 job = self.sched.job(run.job)
             except KeyError:
-                self.history.update(run.id, status="failed", error=f"作业 {run.job} 已不在 schedule.yaml 中", owner=None)
+                self.history.update(run.id, status="failed", outcome="failed", owner=None, lease_until=None,
+                                    next_check=None, error=f"作业 {run.job} 已不在 schedule.yaml 中")
                 continue
-            done.append(self.execute(job, run, datetime.fromisoformat(run.fire_time), force))
+            if run.status == "undelivered" or (run.status == "running" and run.outcome is not None):
+                done.append(self.retry_delivery(job, run, force))   # rendered already: only the sending is left
+            else:
+                done.append(self.execute(job, run, datetime.fromisoformat(run.fire_time), force))
         return done
 
     def _start(self, job: Job) -> datetime | None:
@@ -216,16 +243,41 @@ class Runner:
 
     # --- one run ---------------------------------------------------------------------------------
     def execute(self, job: Job, run: Run, fire: datetime, force: bool = False) -> Run:
+        """Render the run's reports and deliver them.  Whatever goes wrong ends the run ``failed`` with its
+        message (and the failure notice); an interruption (Ctrl-C, SIGTERM) hands the run back for the next
+        ``due``; only an unusable history database is raised."""
         t0 = time.perf_counter()
+        self._leased = run.id
+        try:
+            return self._execute(job, run, fire, force, t0)
+        except HistoryError:
+            raise
+        except (BatchInterrupted, KeyboardInterrupt) as stop:
+            self._hand_back(run, stop)
+            raise
+        except ReportError as exc:
+            return self._finish(run, job, "failed", t0, error="\n".join(exc.problems))
+        except Exception as exc:  # noqa: BLE001 — a bug must not leave the run running forever
+            return self._finish(run, job, "failed", t0,
+                                error=f"内部错误：{exc.__class__.__name__}：{exc}。本次运行已终止；请用 reportgen render "
+                                      f"{job.report} --period {period_for(job, fire)} --debug 查看详情，并把输出交给维护人员。")
+        finally:
+            self._leased = None
+
+    def _hand_back(self, run: Run, stop: BaseException) -> None:
+        name = getattr(stop, "signal_name", "Ctrl-C")
+        self.history.update(run.id, status="waiting", outcome=None, owner=None, lease_until=None,
+                            next_check=self.clock.now(),
+                            error=f"运行被 {name} 中断，下一次 reportgen schedule due 时重做。")
+
+    def _execute(self, job: Job, run: Run, fire: datetime, force: bool, t0: float) -> Run:
         now = self.clock.now()
         period = period_for(job, fire)
-        self.history.update(run.id, period=period, attempts=run.attempts + 1)
-        try:
-            ensure_period_file(job, period, self.profile_dir, fire)
-            districts = self._districts(job)
-            missing = missing_inputs(job, period, self.profile_dir, districts[0] if districts else None)
-        except ReportError as exc:
-            return self._finish(run, job, "failed", t0, error="\n".join(exc.problems), period=period)
+        self.history.update(run.id, period=period, attempts=run.attempts + 1, outcome=None)
+        ensure_period_file(job, period, self.profile_dir, fire)
+        districts = self._districts(job)
+        paths = output_paths(job, period, districts, self.base_dir)
+        missing = missing_inputs(job, period, self.profile_dir, districts[0] if districts else None)
         if missing:
             deadline = datetime.fromisoformat(run.deadline) if run.deadline else now
             if now < deadline:
@@ -235,25 +287,30 @@ class Runner:
                 return self._get(run.id)
             return self._finish(run, job, "missing", t0, period=period,
                                 error=f"截至 {deadline:%Y-%m-%d %H:%M} 数据仍未到齐：" + "、".join(missing))
-        data_paths = self._data_paths(job, period, districts)
-        fp = fingerprint(self.profile_dir, data_paths)
-        if self._reads_database(job, period, districts):     # a database may change unseen: always render
-            force = True
-        paths = {d: self._path(job.output.format(report=job.report, period=period, district=d)) for d in districts}
+        self._renew()
+        cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
+        fp = fingerprint(self.profile_dir, data_paths(cfg))
+        if any(s.database is not None for specs in cfg.period_file.sources.values() for s in specs):
+            force = True                                   # a database may change unseen: always render
         last = self.history.last_success(job.id, period)
         if (not force and last is not None and last.fingerprint == fp and last.outputs
-                and all(Path(o["path"]).exists() and _sha256(Path(o["path"])) == o["sha256"] for o in last.outputs)):
+                and {o["path"] for o in last.outputs} == {str(p) for p in paths.values()}
+                and _intact(last.outputs)):
+            # the same report as last time: sent only when last time's could not be
+            pending = last.status == "undelivered" and last.delivery == "failed"
             return self._finish(run, job, "unchanged", t0, period=period, fingerprint=fp, outputs=last.outputs,
-                                districts=districts, mail=False)
+                                districts=districts, mail=pending)
         results = self.render(job, period, self.profile_dir, paths)
+        self._renew()
         backoff = parse_duration(job.retry.backoff)
         for attempt in range(2, job.retry.attempts + 1):
             failed = {d: paths[d] for d, r in results.items() if not r.ok}
             if not failed:
                 break
-            self.clock.sleep((backoff * 2 ** (attempt - 2)).total_seconds())
+            self._sleep((backoff * 2 ** (attempt - 2)).total_seconds())
             results.update(self.render(job, period, self.profile_dir, failed))
-        outputs = [{"district": d, "path": str(paths[d]), "sha256": _sha256(paths[d]), "pages": r.pages,
+            self._renew()
+        outputs = [{"district": d, "path": str(paths[d]), "sha256": sha256_file(paths[d]), "pages": r.pages,
                     "seconds": round(r.seconds, 2)} for d, r in results.items() if r.ok]
         failures = {d: r.error for d, r in results.items() if not r.ok}
         status = "done" if not failures else ("partial" if outputs else "failed")
@@ -273,28 +330,103 @@ class Runner:
             raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的区 “{unknown[0]}” 不在 profile.yaml 中。")
         return list(job.districts)
 
-    def _data_paths(self, job: Job, period: str, districts: list[str]) -> list[Path]:
-        cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
-        return [cfg.resolve(s.path) for specs in cfg.period_file.sources.values() for s in specs if s.path is not None]
-
-    def _reads_database(self, job: Job, period: str, districts: list[str]) -> bool:
-        cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
-        return any(s.database is not None for specs in cfg.period_file.sources.values() for s in specs)
-
     def _get(self, run_id: int) -> Run:
-        return next(r for r in self.history.runs(limit=1000) if r.id == run_id)
+        run = self.history.get(run_id)
+        assert run is not None
+        return run
 
-    def _finish(self, run: Run, job: Job, status: str, t0: float, mail: bool = True, **fields) -> Run:
-        now = self.clock.now()
+    def _finish(self, run: Run, job: Job, outcome: str, t0: float, mail: bool = True, **fields) -> Run:
+        """Record what the render gave (the run stays leased), then the delivery step."""
         fields.setdefault("failures", {})
-        self.history.update(run.id, status=status, finished=now, seconds=round(time.perf_counter() - t0, 2),
-                            owner=None, lease_until=None, next_check=None, **fields)
-        result = self._get(run.id)
-        if mail and self.mailer is not None and job.delivery is not None:
-            try:
-                self.mailer.deliver(job, result)
-                self.history.update(run.id, mailed=self.clock.now())
-            except Exception as exc:  # noqa: BLE001 — the run is recorded; the mail failure is too
-                self.history.update(run.id, error=((result.error or "") + f"\n邮件发送失败：{exc}").strip())
-            result = self._get(run.id)
-        return result
+        self.history.update(run.id, outcome=outcome, finished=self.clock.now(),
+                            seconds=round(time.perf_counter() - t0, 2), **fields)
+        return self._deliver(job, self._get(run.id), send=mail)
+
+    # --- delivery ----------------------------------------------------------------------------------
+    def _deliver(self, job: Job, run: Run, send: bool = True) -> Run:
+        """The delivery step: the run ends with its outcome once sent (or when there is nothing to send),
+        ``undelivered`` (to be tried again at the next check) when sending failed."""
+        outcome = run.outcome or run.status
+        wants = bool(run.outputs or run.failures or outcome in ("failed", "missing"))
+        if not (send and wants and self.mailer is not None and job.delivery is not None):
+            self.history.update(run.id, status=outcome, owner=None, lease_until=None, next_check=None)
+            return self._get(run.id)
+        self._renew()
+        try:
+            self.mailer.deliver(job, run)
+        except Exception as exc:  # noqa: BLE001 — whatever stopped the mail, the run says so and tries again
+            why = "\n".join(exc.problems) if isinstance(exc, ReportError) else \
+                f"邮件发送失败：{exc.__class__.__name__}：{exc}。"
+            retry_at = self.clock.now() + parse_duration(job.recheck)
+            self.history.update(run.id, status="undelivered", delivery="failed",
+                                delivery_error=f"{why}（第 {run.delivery_attempts + 1} 次发送；{retry_at:%Y-%m-%d %H:%M} 后再试）",
+                                delivery_attempts=run.delivery_attempts + 1, next_check=retry_at,
+                                owner=None, lease_until=None)
+        else:
+            self.history.update(run.id, status=outcome, delivery="sent", mailed=self.clock.now(),
+                                delivery_attempts=run.delivery_attempts + 1, next_check=None,
+                                owner=None, lease_until=None)
+            self._supersede(run)
+        return self._get(run.id)
+
+    def _supersede(self, run: Run) -> None:
+        """The period's report is delivered: earlier runs of it that could not be sent are not tried again."""
+        for old in self.history.undelivered(run.job, run.period, before=run.id):
+            self.history.update(old.id, delivery="superseded", next_check=None,
+                                delivery_error=((old.delivery_error or "") + f"（已由运行 #{run.id} 送达。）").strip())
+
+    def retry_delivery(self, job: Job, run: Run, force: bool = False) -> Run:
+        """Send a rendered run again: its files as they were when it was recorded; rendered again first
+        when they are gone or have changed."""
+        self._leased = run.id
+        try:
+            if run.outputs and not _intact(run.outputs):
+                return self.execute(job, run, datetime.fromisoformat(run.fire_time), force)
+            return self._deliver(job, run)
+        finally:
+            self._leased = None
+
+    def resend(self, run_id: int) -> Run:
+        """``reportgen schedule resend``: send a finished run's reports again, as they were recorded."""
+        from .mail import DeliveryError
+
+        run = self.history.get(run_id)
+        if run is None:
+            raise ReportError(f"无法重发：运行记录 {self.history.path} 中没有运行 #{run_id}。"
+                              "运行编号见 reportgen schedule history。")
+        try:
+            job = self.sched.job(run.job)
+        except KeyError:
+            raise ConfigError(f"无法重发：运行 #{run_id} 的作业 {run.job} 已不在 schedule.yaml 中。") from None
+        if job.delivery is None or self.mailer is None:
+            raise ConfigError(f"无法重发：schedule.yaml 中{'作业 ' + job.id + ' 没有 delivery（收件人）' if job.delivery is None else '没有 smtp'}，"
+                              "无法发送邮件。")
+        if run.status in ("running", "waiting"):
+            raise ReportError(f"无法重发：运行 #{run_id}（{run.job} 期间 {run.period}）还没有完成（{run.status}）。")
+        if not run.outputs:
+            raise ReportError(f"无法重发：运行 #{run_id}（{run.job} 期间 {run.period}，{run.outcome or run.status}）"
+                              "没有生成任何报告。")
+        for o in run.outputs:
+            p = Path(o["path"])
+            if not p.is_file():
+                raise ReportError(f"无法重发：运行 #{run_id} 的输出 {p} 已不存在。请用 reportgen schedule due "
+                                  f"--job {run.job} --force 重新生成并发送。")
+            if sha256_file(p) != o["sha256"]:
+                raise ReportError(f"无法重发：运行 #{run_id} 的输出 {p} 已与运行记录不符（sha256 已变，多半已被之后的运行"
+                                  "重新生成）；为免发出另一份报告，请重发最近的运行（reportgen schedule history）。")
+        try:
+            self.mailer.deliver(job, run, resend=True)
+        except DeliveryError as exc:
+            self.history.update(run.id, delivery_error=str(exc), delivery_attempts=run.delivery_attempts + 1)
+            raise
+        fields: dict = {"delivery": "sent", "mailed": self.clock.now(), "delivery_attempts": run.delivery_attempts + 1}
+        if run.status == "undelivered":
+            fields.update(status=run.outcome or "done", next_check=None)
+        self.history.update(run.id, **fields)
+        self._supersede(run)
+        return self._get(run.id)
+
+
+def _intact(outputs: list[dict]) -> bool:
+    """Every recorded output is still there with its recorded checksum."""
+    return all(Path(o["path"]).is_file() and sha256_file(Path(o["path"])) == o["sha256"] for o in outputs)

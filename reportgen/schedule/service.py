@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from .config import load_schedule, parse_duration
+from .history import HistoryError, _history_message
 from .runner import Runner
 
 log = logging.getLogger("reportgen.schedule")
@@ -55,13 +56,24 @@ def build_scheduler(profile_dir: Path, base_dir: Path):
 
 def start_service(profile_dir: Path, base_dir: Path):
     """Catch up, then start the scheduler (in its own thread); returns it running."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     fire(str(profile_dir), "", str(base_dir))  # a firing missed while no service ran is made now, once
-    scheduler, known = build_scheduler(profile_dir, base_dir)
-    scheduler.start(paused=True)
-    for job in scheduler.get_jobs():          # jobs removed from schedule.yaml leave the store too
-        if job.id not in known:
-            job.remove()
-    scheduler.resume()
+    scheduler = None
+    try:
+        scheduler, known = build_scheduler(profile_dir, base_dir)
+        scheduler.start(paused=True)
+        for job in scheduler.get_jobs():          # jobs removed from schedule.yaml leave the store too
+            if job.id not in known:
+                job.remove()
+        scheduler.resume()
+    except SQLAlchemyError as exc:                # the job store shares the history's file: the same message
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+        sched = load_schedule(profile_dir)
+        db = Path(sched.database)
+        db = db if db.is_absolute() else base_dir / db
+        raise HistoryError(_history_message(db, getattr(exc, "orig", None) or exc)) from None
     return scheduler
 
 

@@ -1,8 +1,15 @@
 #!/usr/bin/env python
-"""Benchmark: the annual report straight from raw tickets, at 1, 5 and 21.4 million tickets.
+"""Benchmark: the annual report straight from raw tickets, at 1, 5 and 21.4 million tickets; and from a large
+pre-aggregated file as CSV and as Parquet.
 
     .venv/bin/python bench/scale.py                 # generates the tickets first (bench/tickets.py), ~2 min
     .venv/bin/python bench/scale.py --sizes 1 5     # only these sizes (millions)
+    .venv/bin/python bench/scale.py --aggregated    # ~2.2 M pre-aggregated rows: CSV against Parquet
+
+``--aggregated``: the 2023 sample's records split into ~2.2 million rows (each row's count spread over up to 24
+rows that differ in ``tag``; totals unchanged), written once as CSV and as Parquet; the data stage of the annual
+report from each, in a fresh process with a fresh cache (read, checks, every group-by), with its peak RSS.
+Targets: the CSV at most 2× the Parquet, flat memory.
 
 For each size, in a fresh process (so peak memory is that size's alone):
 
@@ -92,10 +99,53 @@ def run_child(config: Path, out: Path, render: bool, cache: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def aggregated_files(folder: Path, split: int = 24) -> tuple[Path, Path, int]:
+    """The sample's 2023 records as ~2.2 M pre-aggregated rows, CSV and Parquet (made once)."""
+    import duckdb
+
+    csv, parquet = folder / "records-2023-2m.csv", folder / "records-2023-2m.parquet"
+    if not (csv.exists() and parquet.exists()):
+        folder.mkdir(parents=True, exist_ok=True)
+        src = ROOT / "data" / "generated" / "records-2023.parquet"
+        con = duckdb.connect()
+        con.execute(f"""CREATE TABLE big AS
+            WITH r AS (SELECT *, least({split}, count) AS k FROM read_parquet('{src}'))
+            SELECT * EXCLUDE (count, k, i), 't' || i AS tag,
+                   count // k + CASE WHEN i < count % k THEN 1 ELSE 0 END AS count
+            FROM r, range(0, {split}) t(i) WHERE i < k""")
+        con.execute(f"COPY big TO '{parquet}' (FORMAT parquet)")
+        con.execute(f"COPY big TO '{csv}' (FORMAT csv, HEADER)")
+    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchone()[0]
+    return csv, parquet, n
+
+
+def aggregated() -> int:
+    files = aggregated_files(ROOT / "data" / "generated" / "bench")
+    csv, parquet, n = files
+    tmp = Path(tempfile.mkdtemp(prefix="reportgen-agg-"))
+    try:
+        results = {}
+        for label, path in (("Parquet", parquet), ("CSV", csv)):
+            results[label] = run_child(config_for(tmp, path), tmp / "x.pdf", render=False, cache=tmp / f"cache-{label}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"data stage of the annual report from {n:,} pre-aggregated rows (fresh process, fresh cache):")
+    print(f"{'format':>8} {'size MB':>8} {'read+check s':>13} {'group-bys s':>12} {'data stage s':>13} {'peak MB':>8}")
+    for label, path in (("Parquet", parquet), ("CSV", csv)):
+        r = results[label]
+        print(f"{label:>8} {path.stat().st_size / 2**20:>8.0f} {r['open']:>13.2f} {r['groups']:>12.2f} "
+              f"{r['open'] + r['groups']:>13.2f} {r['peak_mb']:>8.0f}")
+    ratio = (results["CSV"]["open"] + results["CSV"]["groups"]) / (results["Parquet"]["open"] + results["Parquet"]["groups"])
+    print(f"CSV / Parquet: {ratio:.2f}× (target ≤ 2)")
+    return 0
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], sys.argv[4] == "1")
         return 0
+    if "--aggregated" in sys.argv[1:]:
+        return aggregated()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=float, nargs="*", default=[1, 5, FULL / 1e6], help="millions of tickets")
     ap.add_argument("--tickets", type=Path, default=ROOT / "data" / "generated" / "tickets")

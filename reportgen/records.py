@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class RecordStore:
         checked records are kept under a digest of the files' contents, the names they were checked against and
         this code, so that the next process reading the same unchanged files (a re-render, the preview, another
         report of the same year) skips reading and checking them; any change to a file is a new digest."""
-        con = con or duckdb.connect()
+        con = con or connect(cache)
         applied = [r for r in taxonomy.remaps if as_of is None or r.effective < as_of]
         digest = _digest(files, profile, taxonomy, known, as_of, months, skip_bad) if cache is not None else None
         if digest is not None and (cache / f"{digest}.parquet").is_file():
@@ -177,9 +178,9 @@ class RecordStore:
         """The names in the records (categories, streets, units, topics …) that contain a digit (“0-3岁婴幼儿普惠
         托育”): ``reportgen check`` does not take their digits for figures."""
         out: set[str] = set()
-        for c in ENUMS:
-            rows = self.con.execute(f"SELECT DISTINCT CAST({c} AS VARCHAR) FROM records "
-                                    f"WHERE regexp_matches(CAST({c} AS VARCHAR), '[0-9]')").fetchall()
+        for c in ENUMS:                      # the ENUM types hold each column's distinct values: no scan
+            rows = self.con.execute(f"SELECT v FROM (SELECT unnest(enum_range(NULL::records_{c}_t)) AS v) "
+                                    "WHERE regexp_matches(v, '[0-9]')").fetchall()
             out.update(r[0] for r in rows)
         return sorted(out)
 
@@ -265,6 +266,29 @@ def _keep(con: duckdb.DuckDBPyConnection, cache: Path, digest: str, rejects: lis
             old.with_suffix(".json").unlink(missing_ok=True)
     except (OSError, duckdb.Error):
         pass                                    # no cache (read-only, full disk): the next render checks again
+
+
+MEMORY_LIMIT = "256MB"
+
+
+def connect(cache: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """The records' DuckDB connection, with bounded memory: beyond ``$REPORTGEN_DUCKDB_MEMORY`` (default 256 MB)
+    its tables and operators spill to a folder beside the cache, so a file of millions of pre-aggregated rows
+    reads in the same memory as the sample (bench/scale.py --aggregated)."""
+    import tempfile
+
+    con = duckdb.connect()
+    limit = os.environ.get("REPORTGEN_DUCKDB_MEMORY", MEMORY_LIMIT)
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)", limit.strip(), re.I):
+        limit = MEMORY_LIMIT
+    spill = (cache.parent if cache is not None else Path(tempfile.gettempdir())) / "duckdb-spill"
+    try:
+        spill.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        spill = Path(tempfile.gettempdir()) / "reportgen-duckdb-spill"
+    con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET temp_directory = '{_sql_str(str(spill))}'")
+    return con
 
 
 ENUMS = ("channel", "disposition", "category_l1", "category_l2", "district", "street", "handler_level", "handler",

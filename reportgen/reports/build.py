@@ -172,12 +172,14 @@ class BuildContext:
         self.add(Figure(fid, str(caption), spec, note))
 
 
-def build_report(cfg: Config, store: RecordStore | None, data: Any = None) -> Document:
+def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compare: Period | None = None) -> Document:
+    """The report's document; ``compare``: the plan's comparison period (reportgen/plan.py decides it, once)."""
     pf, kind = cfg.period_file, cfg.kind
     period = parse_period(pf.period)
-    # 同比 for calendar periods, 环比 (the period before) for a 考核期
-    default_compare = period.previous() if period.kind == "assessment" else period.year_before()
-    compare = parse_period(pf.compare) if pf.compare else default_compare
+    if compare is None:
+        from ..plan import comparison_of
+
+        compare = comparison_of(period, pf.compare)
     precision = kind.precision.model_dump() | pf.precision
     templates = dict(kind.wording) | dict(pf.wording)
     origin = {k: display_path(cfg.kind_path) for k in kind.wording} | {k: display_path(cfg.period_path) for k in pf.wording}

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ReportError
 
@@ -74,7 +75,7 @@ class BatchInterrupted(Exception):
         self.signum = signum
         self.finished = finished
         self.unfinished = unfinished
-        name = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(signum, f"信号 {signum}")
+        name = {int(signal.SIGINT): "Ctrl-C", int(signal.SIGTERM): "SIGTERM"}.get(int(signum), f"信号 {signum}")
         self.signal_name = name
         super().__init__(f"批量生成被 {name} 中断：完成 {len(finished)} 个区，未完成 {len(unfinished)} 个区")
 
@@ -126,7 +127,7 @@ class _Signals:
 
     def __init__(self) -> None:
         self.received: int | None = None
-        self._old: dict[int, object] = {}
+        self._old: dict[int, Any] = {}
 
     def __enter__(self) -> "_Signals":
         if threading.current_thread() is threading.main_thread():

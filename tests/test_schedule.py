@@ -433,6 +433,9 @@ def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(ci
     assert (run2.status, run2.delivery, run2.mailed is not None) == ("unchanged", "sent", True)
     assert (run1.status, run1.delivery) == ("undelivered", "superseded")   # recorded as not delivered
     assert run1.delivery_error.endswith("（已由运行 #2 送达。）")
+    shown = _due(city, "history").stdout
+    assert "#1 briefs 触发 2023-09-19T06:00:00+08:00 期间 2023-09 undelivered 用时" in shown
+    assert "邮件 superseded（发送 1 次）" in shown and "邮件 sent（发送 1 次）" in shown
 
 
 @pytest.fixture
@@ -683,6 +686,16 @@ def test_a_password_typed_into_password_env_is_refused_and_never_repeated_or_sto
     with pytest.raises(ConfigError) as exc:
         load_schedule(city)
     assert "键 smtp.password_env：应为保存 SMTP 密码的环境变量的名字" in str(exc.value) and "smtp-password" not in str(exc.value)
+    f.write_text(f.read_text(encoding="utf-8").replace("smtp-password", "HUNTER22"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:             # capitals and digits run together, no such variable
+        load_schedule(city)
+    assert "键 smtp.password_env：应为保存 SMTP 密码的环境变量的名字" in str(exc.value) and "HUNTER22" not in str(exc.value)
+    os.environ["SMTP2"] = "x"                            # … unless a variable of that name is set
+    try:
+        f.write_text(f.read_text(encoding="utf-8").replace("HUNTER22", "SMTP2"), encoding="utf-8")
+        assert load_schedule(city).smtp.password_env == "SMTP2"
+    finally:
+        del os.environ["SMTP2"]
     # a proper name: its variable's value is blanked out of whatever the history records
     os.environ["REPORTGEN_TEST_PW"] = "correct horse battery"
     register_secret_envs("REPORTGEN_TEST_PW")

@@ -28,6 +28,14 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{name: n})
 
 
+def _looks_like_a_secret(name: str) -> bool:
+    """Letters and digits run together without an underscore (HUNTER2, P4SSW0RD), naming no variable that is
+    set: more likely a password typed in capitals than the name of a variable."""
+    import os
+
+    return "_" not in name and any(c.isdigit() for c in name) and name not in os.environ
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,7 +57,9 @@ class Smtp(_Strict):
     def _env_name(cls, v, info: ValidationInfo):
         """The name of an environment variable, nothing else.  Whatever else is written here may be the secret
         itself (a password typed into ``password_env``): it is refused without being repeated anywhere."""
-        if v is None or (isinstance(v, str) and ENV_NAME.match(v)):
+        if v is None:
+            return v
+        if isinstance(v, str) and ENV_NAME.match(v) and not _looks_like_a_secret(v):
             return v
         what = "密码" if info.field_name == "password_env" else "用户名"
         raise ValueError(f"应为保存 SMTP {what}的环境变量的名字（大写字母、数字和下划线，以字母开头，如 "

@@ -371,7 +371,7 @@ class Runner:
 
     def _supersede(self, run: Run) -> None:
         """The period's report is delivered: earlier runs of it that could not be sent are not tried again."""
-        for old in self.history.undelivered(run.job, run.period, before=run.id):
+        for old in self.history.undelivered(run.job, run.period or "", before=run.id):
             self.history.update(old.id, delivery="superseded", next_check=None,
                                 delivery_error=((old.delivery_error or "") + f"（已由运行 #{run.id} 送达。）").strip())
 

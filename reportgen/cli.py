@@ -380,7 +380,6 @@ def schedule_history(config_dir: Path | None, job: str | None, limit: int) -> No
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="数据清单（缺省为 PDF 旁的 <名称>.figures.json）。")
 @click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), help="城市配置目录。")
-@_friendly
 def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
     """核对 PDF 中的每个数字都在数据清单中（日期、序号、页码按规则除外）。"""
     from .check import check as run_check
@@ -410,7 +409,6 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
 
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
-@_friendly
 def schema(out: Path) -> None:
     """写出配置文件的 JSON Schema（供编辑器补全和检查），及每种章节类型的参数（sections.schema.json）。"""
     import json
@@ -435,7 +433,6 @@ def schema(out: Path) -> None:
 @click.option("--table", default="tickets", show_default=True, help="工单表名。")
 @click.option("--columns", default="received,channel,disposition,category_l1,category_l2,district,street,"
               "handler_level,handler,topic,tag", show_default=True, help="工单表中有的列（逗号分隔）。")
-@_friendly
 def sql(dialect: str, table: str, columns: str) -> None:
     """打印把工单汇总为受理记录的那一条 SQL（在集群引擎上执行，结果导出为 Parquet 后作为数据文件）。"""
     from .tickets import aggregate_sql, for_dialect

@@ -40,6 +40,15 @@ def _friendly(fn):
         except BrokenPipeError:                  # output piped into `head` and cut short: not an error
             sys.stderr.close()
             sys.exit(0)
+        except OSError as exc:                   # the disk, not the program: a full disk, a folder without rights
+            if debug:
+                raise
+            from .config.load import display_path
+
+            what = f" {display_path(Path(exc.filename))}" if exc.filename else ""
+            click.echo(f"文件错误：无法读写{what}（{exc.strerror or exc.__class__.__name__}）。"
+                       "请检查路径、权限和磁盘空间。", err=True)
+            sys.exit(1)
         except Exception as exc:                 # a case no check foresaw: still no traceback without --debug
             if debug:
                 raise
@@ -380,6 +389,7 @@ def schedule_history(config_dir: Path | None, job: str | None, limit: int) -> No
 @click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="数据清单（缺省为 PDF 旁的 <名称>.figures.json）。")
 @click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False), help="城市配置目录。")
+@_friendly
 def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
     """核对 PDF 中的每个数字都在数据清单中（日期、序号、页码按规则除外）。"""
     from .check import check as run_check
@@ -409,6 +419,7 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
 
 @main.command()
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
+@_friendly
 def schema(out: Path) -> None:
     """写出配置文件的 JSON Schema（供编辑器补全和检查），及每种章节类型的参数（sections.schema.json）。"""
     import json
@@ -433,10 +444,17 @@ def schema(out: Path) -> None:
 @click.option("--table", default="tickets", show_default=True, help="工单表名。")
 @click.option("--columns", default="received,channel,disposition,category_l1,category_l2,district,street,"
               "handler_level,handler,topic,tag", show_default=True, help="工单表中有的列（逗号分隔）。")
+@_friendly
 def sql(dialect: str, table: str, columns: str) -> None:
     """打印把工单汇总为受理记录的那一条 SQL（在集群引擎上执行，结果导出为 Parquet 后作为数据文件）。"""
+    from sqlglot.dialects.dialect import Dialect
+
+    from .errors import ConfigError
     from .tickets import aggregate_sql, for_dialect
 
+    known = sorted(k for k in Dialect.classes if k)
+    if dialect not in known:
+        raise ConfigError(f"参数错误：--dialect “{dialect}” 不是 SQLGlot 支持的方言。可用的方言：{'、'.join(known)}。")
     click.echo(for_dialect(aggregate_sql(table, tuple(c.strip() for c in columns.split(",") if c.strip())), dialect))
 
 

@@ -90,3 +90,19 @@ def test_strict_fails_on_a_character_no_embedded_font_has(project_copy, tmp_path
     assert not (tmp_path / "strict.pdf").exists()
     r = run(*args, "--out", str(tmp_path / "lenient.pdf"), cwd=tmp_path)
     assert r.returncode == 0 and (tmp_path / "lenient.pdf").exists()
+
+
+def test_sql_with_an_unknown_dialect_is_a_message_not_an_internal_error():
+    r = run("sql", "--dialect", "nosuch")
+    assert r.returncode == 2
+    assert r.stderr.startswith("参数错误：--dialect “nosuch” 不是 SQLGlot 支持的方言。可用的方言：")
+    assert "、postgres、" in r.stderr and "内部错误" not in r.stderr
+
+
+def test_schema_into_a_file_is_a_file_error(tmp_path):
+    blocker = tmp_path / "schema"
+    blocker.write_text("not a folder")
+    r = run("schema", "--out", str(blocker / "sub"))          # its folder is a file: cannot be created
+    assert r.returncode == 1
+    assert r.stderr.startswith("文件错误：无法读写 ") and "请检查路径、权限和磁盘空间。" in r.stderr
+    assert "Traceback" not in r.stderr and "内部错误" not in r.stderr

@@ -1,0 +1,170 @@
+"""RecordStore: the sources read, checked and unioned once into the records table; every group-by of a
+report runs on it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from ..config.models import Profile, Taxonomy
+from ..errors import DataError
+from ..periods import Period
+from ..sources import RawSource, register_source
+from ..tickets import DatabaseTickets, fetch_database_aggregate, is_ticket_source
+from .cache import _digest, _keep
+from .checks import _check_months, _check_source, _leave_out
+from .contract import (
+    ALIASES,
+    COLUMNS,
+    DERIVED,
+    ENUMS,
+    MAX_REPORTED,
+    KnownNames,
+    Problem,
+    Reject,
+    _month,
+    _month_end,
+    _sql_str,
+)
+from .table import _aggregated_tickets, _as_enums, _remapped_select, _typed_select, connect
+
+if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
+    import pandas as pd
+
+
+class RecordStore:
+    """A DuckDB connection holding the validated ``records`` view, and the group-bys over it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sources: list[RawSource], applied: list) -> None:
+        self.con = con
+        self.sources = sources
+        self.applied_remaps = applied   # taxonomy changes applied to every record (the report's taxonomy)
+        self._memo: dict[tuple, pd.DataFrame] = {}   # group-by results (a store is rebuilt when its files change)
+        self.fetched_rows: dict[str, int] = {}        # rows fetched from each database source (aggregates)
+        self.rejects: list[Reject] = []                # rows left out (period file: bad_rows: skip)
+        self.query_seconds = 0.0                       # time spent in group-bys (bench/annual.py: the data stage)
+
+    # --- building -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, files: list, profile: Profile, taxonomy: Taxonomy,
+             con: duckdb.DuckDBPyConnection | None = None, as_of: str | None = None,
+             known: "KnownNames | None" = None, months: tuple[str, str] | None = None,
+             skip_bad: bool = False, cache: Path | None = None) -> "RecordStore":
+        """Check and union the sources: ``(path, format, sheet[, encoding])`` files or ``DatabaseTickets``.
+        ``as_of`` ('YYYY-MM', the report period's end): the taxonomy changes effective by then are applied to
+        all records, so that comparisons are like with like; a report of an earlier period keeps the taxonomy
+        of its time.  ``known``: the city's streets and units, checked when given.  ``months`` ('YYYY-MM',
+        'YYYY-MM', both inclusive): the months the report reads; a file with none of them is refused.
+        ``skip_bad``: rows with problems are left out instead of stopping (problems of a whole file still
+        stop); ``store.rejects`` lists each with its reason and its values.  ``cache``: a folder where the
+        checked records are kept under a digest of the files' contents, the names they were checked against and
+        this code, so that the next process reading the same unchanged files (a re-render, the preview, another
+        report of the same year) skips reading and checking them; any change to a file is a new digest."""
+        con = con or connect(cache)
+        applied = [r for r in taxonomy.remaps if as_of is None or r.effective < as_of]
+        digest = _digest(files, profile, taxonomy, known, as_of, months, skip_bad) if cache is not None else None
+        if digest is not None and (cache / f"{digest}.parquet").is_file():
+            try:
+                kept = json.loads((cache / f"{digest}.json").read_text(encoding="utf-8"))
+                con.execute("DROP TABLE IF EXISTS records")
+                con.execute(f"CREATE TEMP TABLE records_text AS SELECT * FROM "
+                            f"read_parquet('{_sql_str(str(cache / f'{digest}.parquet'))}')")
+            except (OSError, ValueError, duckdb.Error):
+                pass                                # a damaged cache entry: read and check the files again
+            else:
+                _as_enums(con)
+                store = cls(con, [], applied)
+                store.rejects = [Reject(**r) for r in kept["rejects"]]
+                return store
+        sources, fetched = [], {}
+        for i, spec in enumerate(files):
+            if isinstance(spec, DatabaseTickets):            # tickets in a database: aggregated there
+                name = f"src_{i}"
+                fetched[name] = fetch_database_aggregate(spec, con, name)
+                cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
+                sources.append(RawSource(name, None, spec.shown, "database", None, cols, grouped=True))
+                continue
+            path, fmt, sheet, *rest = spec
+            src = register_source(con, f"src_{i}", path, fmt, sheet, encoding=rest[0] if rest else None,
+                                  aliases=ALIASES)
+            if is_ticket_source(src.columns):                # one row per ticket: aggregated by DuckDB, once
+                src = _aggregated_tickets(con, src)
+            sources.append(src)
+        problems: list[Problem] = []
+        for src in sources:
+            problems += _check_source(con, src, profile, taxonomy, known, every=skip_bad)
+        rejects: list[Reject] = []
+        if skip_bad and problems and all(p.row is not None for p in problems):
+            rejects, sources = _leave_out(con, problems, sources)
+            problems = []
+        if not problems and months is not None:
+            for src in sources:
+                problems += _check_months(con, src, months)
+        if problems:
+            lines = [str(p) for p in problems[:MAX_REPORTED]]
+            if len(problems) > MAX_REPORTED:
+                lines.append(f"……另有 {len(problems) - MAX_REPORTED} 处问题未列出。")
+            raise DataError(lines[0], lines)
+        union = " UNION ALL ".join(_typed_select(src) for src in sources)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
+        # one typed, remapped table: the report's group-bys read it, never the sources again
+        con.execute("DROP TABLE IF EXISTS records")
+        con.execute(f"CREATE TEMP TABLE records_text AS {_remapped_select(applied)}")
+        con.execute("DROP VIEW records_unmapped")
+        if digest is not None:
+            _keep(con, cache, digest, rejects)
+        _as_enums(con)
+        store = cls(con, sources, applied)
+        store.fetched_rows = fetched
+        store.rejects = rejects
+        return store
+
+    # --- queries ----------------------------------------------------------------------------
+    def names_with_digits(self) -> list[str]:
+        """The names in the records (categories, streets, units, topics …) that contain a digit (“0-3岁婴幼儿普惠
+        托育”): ``reportgen check`` does not take their digits for figures."""
+        out: set[str] = set()
+        for c in ENUMS:                      # the ENUM types hold each column's distinct values: no scan
+            rows = self.con.execute(f"SELECT v FROM (SELECT unnest(enum_range(NULL::records_{c}_t)) AS v) "
+                                    "WHERE regexp_matches(v, '[0-9]')").fetchall()
+            out.update(r[0] for r in rows)
+        return sorted(out)
+
+    def group(self, period: Period, by: tuple[str, ...] = (), where: dict[str, object] | None = None) -> pd.DataFrame:
+        """Sum of ``count`` over ``period`` grouped by ``by`` (contract columns), with equality filters."""
+        for col in by + tuple(where or ()):
+            if col not in COLUMNS + DERIVED:
+                raise ValueError(f"unknown records column {col!r}")
+        if period.kind.startswith("assessment") or "kmonth" in by:
+            conds, params = ["date >= ?", "date < ?"], [period.start.isoformat(), period.end.isoformat()]
+        else:
+            conds, params = ["month >= ?", "month < ?"], [_month(period.start), _month_end(period)]
+        for col, value in (where or {}).items():
+            if isinstance(value, (list, tuple)):
+                conds.append(f"{col} IN ({', '.join('?' for _ in value)})")
+                params += list(value)
+            elif value is None:
+                conds.append(f"{col} IS NULL")
+            else:
+                conds.append(f"{col} = ?")
+                params.append(value)
+        cols = ", ".join(by)
+        select = "".join(f"CAST({c} AS VARCHAR) AS {c}, " if c in ENUMS else f"{c}, " for c in by)
+        group = f"GROUP BY {cols} ORDER BY {cols}" if by else ""
+        sql = f"SELECT {select}CAST(COALESCE(SUM(count), 0) AS BIGINT) AS count FROM records WHERE {' AND '.join(conds)} {group}"
+        key = (sql, tuple(params))
+        if key not in self._memo:
+            t0 = time.perf_counter()
+            self._memo[key] = self.con.execute(sql, params).df()
+            self.query_seconds += time.perf_counter() - t0
+        return self._memo[key].copy()
+
+    def total(self, period: Period, where: dict[str, object] | None = None) -> int:
+        from ..provenance import Count, Source
+
+        filters = tuple((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in (where or {}).items())
+        return Count(self.group(period, (), where)["count"].iloc[0], Source("SUM(count)", filters, period.key))

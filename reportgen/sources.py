@@ -7,7 +7,6 @@ sees it: the spreadsheet row number, the header being row 1) and ``_sheet``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,18 +137,17 @@ def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
         return path
     out = derived_file("csv", path, enc, ".csv")
     if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        from .atomic import replacing
+
         try:
-            with path.open("r", encoding=enc, newline="") as src, tmp.open("w", encoding="utf-8", newline="") as dst:
-                for line_no, line in enumerate(src, start=1):
+            with replacing(out, durable=False) as tmp, path.open("r", encoding=enc, newline="") as src, \
+                    tmp.open("w", encoding="utf-8", newline="") as dst:
+                for line in src:
                     dst.write(line)
         except (UnicodeDecodeError, LookupError) as exc:
-            tmp.unlink(missing_ok=True)
             what = "无法识别的编码名" if isinstance(exc, LookupError) else "含有不能按该编码读出的字节"
             raise DataError(f"数据错误：文件 {shown}（编码 {enc}）{what}。请用 UTF-8 或 GBK 另存，"
                             "或在期间文件的 encoding 中写明编码。") from None
-        os.replace(tmp, out)
     return out
 
 

@@ -56,7 +56,9 @@ def period_for(job: Job, fire: datetime) -> str:
         y, m = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
         return f"{y:04d}-{m:02d}"
     y, m = d.year, d.month
-    if d.day < 19:
+    from ..periods import ASSESSMENT_DAY
+
+    if d.day < ASSESSMENT_DAY:
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return f"{y:04d}-{m:02d}"
 

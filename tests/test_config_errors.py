@@ -34,7 +34,7 @@ def test_unknown_key_suggests_the_intended_one(project_copy, monkeypatch):
     monkeypatch.chdir(project_copy)
     _edit(_period(project_copy), "issuer:", "isuer:")
     assert _problems(project_copy) == [
-        "配置错误：文件 periods/annual-2023.yaml 第 5 行，键 isuer：未知的键 “isuer”，是否想写 “issuer”？。",
+        "配置错误：文件 periods/annual-2023.yaml 第 5 行，键 isuer：未知的键 “isuer”，是否想写 “issuer”？",
         "配置错误：文件 periods/annual-2023.yaml，键 （文件顶层）：缺少必填键 “issuer”。",
     ]
 
@@ -46,7 +46,7 @@ def test_wrong_type_names_key_path_expected_and_given(project_copy, monkeypatch)
     _edit(project_copy.parent / "reports" / "annual.yaml", "precision: {wan: 1, pct: 1}", "precision: {wan: 一位, pct: 1}")
     assert _problems(project_copy) == [
         "配置错误：文件 ../reports/annual.yaml 第 8 行，键 precision.wan：应为整数，实际为“一位”。",
-        "配置错误：文件 ../reports/annual.yaml 第 20 行，键 sections[1].title2：未知的键 “title2”，是否想写 “title”？。",
+        "配置错误：文件 ../reports/annual.yaml 第 20 行，键 sections[1].title2：未知的键 “title2”，是否想写 “title”？",
     ]
 
 

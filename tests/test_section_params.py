@@ -103,7 +103,7 @@ def test_top_m_exits_2_naming_file_key_path_and_the_likely_key(project_copy, tmp
                        capture_output=True, text=True, cwd=project_copy.parent.parent)
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip() == (f"配置错误：文件 config/reports/annual.yaml 第 {line} 行，键 sections[0].params.top_m："
-                                "未知的键 “top_m”，是否想写 “top_n”？。")
+                                "未知的键 “top_m”，是否想写 “top_n”？")
     assert not out.exists()
 
 
@@ -128,7 +128,7 @@ def test_period_file_override_is_checked_in_the_period_file(project_copy, monkey
     period.write_text(text.replace("\n  topics:\n", "\n  topics:\n    frist: 2\n", 1), encoding="utf-8")
     line = next(n for n, t in enumerate(period.read_text(encoding="utf-8").splitlines(), 1) if "frist" in t)
     assert _problems(project_copy) == [
-        f"配置错误：文件 periods/annual-2023.yaml 第 {line} 行，键 sections.topics.frist：未知的键 “frist”，是否想写 “first”？。"]
+        f"配置错误：文件 periods/annual-2023.yaml 第 {line} 行，键 sections.topics.frist：未知的键 “frist”，是否想写 “first”？"]
 
 
 def test_a_type_without_parameters_says_so(project_copy, monkeypatch):
@@ -145,7 +145,7 @@ def test_unknown_section_type_and_duplicate_id_are_refused_at_load(project_copy,
     i = _add_section(project_copy, {"id": "probe", "type": "overveiw", "title": "探针"})
     j = _add_section(project_copy, {"id": "overview", "type": "chapter", "title": "又一个"})
     problems = _problems(project_copy)
-    assert any(f"，键 sections[{i}].type：章节 probe 的类型 “overveiw” 未知，是否想写 “overview”？。可用的类型：" in p
+    assert any(f"，键 sections[{i}].type：章节 probe 的类型 “overveiw” 未知，是否想写 “overview”？可用的类型：" in p
                for p in problems), problems
     assert any(f"，键 sections[{j}].id：章节编号 “overview” 已在 sections[0] 用过。每个章节的编号应唯一。" in p
                for p in problems), problems

@@ -125,8 +125,19 @@ def validation_problems(errors: list[dict], doc: YamlDoc, model: type[BaseModel]
             text = str(err.get("ctx", {}).get("error", err["msg"]))
         else:
             text = f"{err['msg']}（实际为{_yaml_repr(given)}）"
-        problems.append((line or 10**9, f"配置错误：{where}，键 {key}：{text}。"))
+        problems.append((line or 10**9, f"配置错误：{where}，键 {key}：{_end(text)}"))
     return [p for _, p in sorted(problems, key=lambda x: x[0])]
+
+
+def _end(text: str) -> str:
+    """A sentence ends with one mark: '是否想写 “top_n”？' stays as it is, anything else gets '。'."""
+    return text if text.endswith(("。", "？", "！")) else text + "。"
+
+
+def located(doc: YamlDoc, shown: str, loc: tuple, text: str) -> str:
+    """One problem found after validation, in the loader's words: file, line, key path, problem."""
+    line = doc.line_of(loc)
+    return f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "") + f"，键 {_key_path(loc)}：{_end(text)}"
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -137,27 +148,78 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+_EXTENDS_NAME = __import__("re").compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _with_extends(path: Path, doc: YamlDoc, shown: str, chain: tuple[Path, ...]) -> dict:
+    """The file's data with ``extends: <name>`` applied: ``<name>.yaml`` in the same folder, itself possibly
+    extending another; a name with a path (``../x``), a missing file and a chain that comes back are refused."""
+    data = doc.data
+    if "extends" not in data:
+        return data
+    name = data["extends"]
+    line = doc.line_of(("extends",))
+    where = f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "") + "，键 extends："
+    if not isinstance(name, str) or not _EXTENDS_NAME.match(name) or ".." in name:
+        raise ConfigError(f"{where}应为同一文件夹中另一个结构文件的名字（不带 .yaml，不含路径，如 “annual”），"
+                          f"实际为{_yaml_repr(name)}。")
+    base_path = (path.parent / f"{name}.yaml").resolve()
+    base_shown = display_path(base_path)
+    here = chain + (path.resolve(),)
+    if base_path in here:
+        ring = " → ".join(display_path(p) for p in here[here.index(base_path):] + (base_path,))
+        raise ConfigError(f"{where}继承成环：{ring}。请让被继承的文件不再继承回来。")
+    if not base_path.is_file():
+        raise ConfigError(f"{where}找不到被继承的文件 {base_shown}。")
+    base_doc = load_yaml(base_path, display=base_shown)
+    if not isinstance(base_doc.data, dict):
+        raise ConfigError(f"配置错误：文件 {base_shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(base_doc.data)}。")
+    base = _with_extends(base_path, base_doc, base_shown, here)
+    return _merge(base, {k: v for k, v in data.items() if k != "extends"})
+
+
 def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDoc]:
     shown = display_path(path)
     doc = load_yaml(path, display=shown)
     if not isinstance(doc.data, dict):
         raise ConfigError(f"配置错误：文件 {shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(doc.data)}。")
-    data = doc.data
-    if "extends" in data:
-        base_path = path.parent / f"{data['extends']}.yaml"
-        if not base_path.is_file() or base_path in _seen:
-            raise ConfigError(f"配置错误：文件 {shown}，键 extends：找不到（或循环引用）被继承的文件 {display_path(base_path)}。")
-        base_doc = load_yaml(base_path, display=display_path(base_path))
-        base = dict(base_doc.data)
-        if "extends" in base:
-            base = load_model(base_path, model, _seen + (path,))[1].data
-        data = _merge(base, {k: v for k, v in data.items() if k != "extends"})
-        doc = YamlDoc(path, data, doc.lines)
+    if "extends" in doc.data:
+        doc = YamlDoc(path, _with_extends(path, doc, shown, tuple(_seen)), doc.lines)
     try:
-        return model.model_validate(data), doc
+        obj = model.model_validate(doc.data)
     except ValidationError as exc:
         problems = validation_problems(exc.errors(), doc, model, shown)
         raise ConfigError(problems[0], problems) from None
+    checks = getattr(obj, "cross_checks", None)
+    problems = [located(doc, shown, loc, text) for loc, text in (checks() if checks else [])]
+    problems += template_problems(obj, doc, shown)
+    if problems:
+        raise ConfigError(problems[0], problems)
+    return obj, doc
+
+
+def template_problems(obj: BaseModel, doc: YamlDoc, shown: str) -> list[str]:
+    """Every wording and commentary template of a loaded file compiles in the sandbox (no include, import or
+    extends; Jinja syntax right): refused when the config is read, with the file, line and key path."""
+    from ..sandbox import template_problem
+
+    out = []
+    for key, text in (getattr(obj, "wording", None) or {}).items():
+        problem = template_problem(text, wording=True)
+        if problem:
+            out.append(located(doc, shown, ("wording", key), problem))
+    for pid, entry in (getattr(obj, "commentary", None) or {}).items():
+        for name in ("replace", "before", "after"):
+            text = getattr(entry, name, None)
+            problem = template_problem(text) if text else None
+            if problem:
+                out.append(located(doc, shown, ("commentary", pid, name), problem))
+    for group in ("footnotes", "captions"):
+        for key, text in (getattr(obj, group, None) or {}).items():
+            problem = template_problem(text, wording=True) if isinstance(text, str) and ("{" in text) else None
+            if problem:
+                out.append(located(doc, shown, (group, key), problem))
+    return out
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ silently ignored).  Paths are resolved against the file that names them.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +16,56 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _date_problem(text: str) -> str | None:
+    """Why a ``YYYY-MM-DD`` that is not a date is not one ('2023-02-30': 2023 年 2 月只有 28 天)."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text.strip())
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not 1 <= mo <= 12:
+        return f"日期 “{text}” 不存在：月份应为 1～12"
+    import calendar
+
+    last = calendar.monthrange(y, mo)[1]
+    if not 1 <= d <= last:
+        return f"日期 “{text}” 不存在：{y} 年 {mo} 月只有 {last} 天"
+    return None
+
+
+def check_date(value: Any) -> Any:
+    """Before pydantic's date parsing: a day that does not exist gets its own message."""
+    if isinstance(value, str):
+        problem = _date_problem(value)
+        if problem:
+            raise ValueError(problem)
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"应为日期（如 2024-03-01），实际为带时刻的 “{value.isoformat(sep=' ')}”")
+    return value
+
+
+def check_year_month(value: str) -> str:
+    """'2023-04': a month that exists (the pattern alone lets '2023-13' through)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value) and not 1 <= int(value[5:]) <= 12:
+        raise ValueError(f"年月 “{value}” 不存在：月份应为 01～12")
+    return value
+
+
+def check_population(value: str | None) -> str | None:
+    """万人 as a plain positive decimal ('70.9'): not '0', not '约52万', not '-3', not 'NaN'."""
+    if value is None:
+        return value
+    text = value.strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or not re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError(f"应为以万人计的数字（如 “70.9”，不带“约”“万”等文字），实际为“{value}”")
+    if number <= 0:
+        raise ValueError(f"人口应大于 0（万人诉求比以它为分母），实际为“{value}”")
+    return value
 
 
 # --- city profile -------------------------------------------------------------------------
@@ -38,6 +90,8 @@ class Remap(Strict):
     footnote: str = Field(description="报告中随新分类首次出现时印出的脚注")
     map: list[RemapRule]
 
+    _effective = field_validator("effective")(check_year_month)
+
 
 class Taxonomy(Strict):
     categories: dict[str, list[str]] = Field(description="一级分类 → 二级分类")
@@ -52,10 +106,74 @@ class Taxonomy(Strict):
                 raise ValueError(f"分组 “{name}” 中的 {'、'.join(unknown)} 不是已知的一级分类")
         return self
 
+    def cross_checks(self) -> list[tuple[tuple, str]]:
+        """(key path, problem) of every remap rule that lands outside this taxonomy, and of a chain of rules that
+        leads back where it started; the loader adds the file and line."""
+        out: list[tuple[tuple, str]] = []
+        for i, remap in enumerate(self.remaps):
+            for j, rule in enumerate(remap.map):
+                loc = ("remaps", i, "map", j, "to")
+                l1 = rule.to.get("category_l1", rule.from_.get("category_l1"))
+                l2 = rule.to.get("category_l2", rule.from_.get("category_l2"))
+                if not rule.to:
+                    out.append((loc, "为空，应写出改写后的 category_l1（及 category_l2）"))
+                elif l1 is not None and l1 not in self.categories:
+                    out.append((loc + ("category_l1",) if "category_l1" in rule.to else loc,
+                                f"改写为一级分类 “{l1}”，它不在 categories 中"))
+                elif l1 is not None and l2 is not None and l2 not in self.categories[l1]:
+                    kept = "category_l2" not in rule.to
+                    out.append((loc if kept else loc + ("category_l2",),
+                                f"改写为 “{l1} / {l2}”，二级分类 “{l2}” 不在 categories.{l1} 中"
+                                + ("（未写 category_l2 时沿用原二级分类）" if kept else "")))
+        cycle = _remap_cycle(self.remaps)
+        if cycle:
+            (i, j), names = cycle
+            out.append((("remaps", i, "map", j), "分类改写首尾相接成环：" + " → ".join(names)
+                        + "，同一条记录会被来回改写，请删去其中一条"))
+        return out
+
+
+def _remap_cycle(remaps: list[Remap]) -> tuple[tuple[int, int], list[str]] | None:
+    """A chain of rules a → b → … → a (over all remaps): the first rule's (remap, rule) index and the categories
+    along the chain, or None.  A rule without ``category_l2`` in ``from`` matches every sub-category."""
+    rules = []
+    for i, remap in enumerate(remaps):
+        for j, rule in enumerate(remap.map):
+            src = (rule.from_.get("category_l1"), rule.from_.get("category_l2"))
+            rules.append(((i, j), src, (rule.to.get("category_l1", src[0]), rule.to.get("category_l2", src[1]))))
+
+    def matches(value: tuple, src: tuple) -> bool:
+        return value[0] == src[0] and (src[1] is None or value[1] == src[1])
+
+    def name(value: tuple) -> str:
+        return " / ".join(x for x in value if x is not None) or "（空）"
+
+    # rule k leads to rule n when what k writes is matched by n's "from"; a cycle is a rule that leads back to itself
+    follows = {k: [n for n, r in enumerate(rules) if matches(rules[k][2], r[1])] for k in range(len(rules))}
+    for k, (where, src, _) in enumerate(rules):
+        parent: dict[int, int] = {}
+        queue, seen = [k], {k}
+        while queue:
+            cur = queue.pop(0)
+            for nxt in follows[cur]:
+                if nxt == k:
+                    chain = [cur]
+                    while chain[-1] != k:
+                        chain.append(parent[chain[-1]])
+                    chain.reverse()
+                    return where, [name(src)] + [name(rules[c][2]) for c in chain]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    parent[nxt] = cur
+                    queue.append(nxt)
+    return None
+
 
 class District(Strict):
     name: str
-    population_wan: str | None = Field(default=None, description="常住人口（万人），第七次人口普查")
+    population_wan: str | None = Field(default=None, description="常住人口（万人），第七次人口普查；写数字，如 “70.9”")
+
+    _population = field_validator("population_wan")(check_population)
     zone: str | None = None
     street_kinds: list[Literal["街道", "镇", "乡"]] = Field(default=["街道"], description="下辖街乡镇的种类")
 
@@ -182,6 +300,8 @@ class PeriodFile(Strict):
     sections: dict[str, dict[str, Any]] = Field(default={}, description="按章节编号覆盖或补充章节参数（如特征分析的小节）")
     wording: dict[str, str] = {}
     commentary: dict[str, CommentaryEntry] = {}
+
+    _document_date = field_validator("document_date", mode="before")(check_date)
 
     @model_validator(mode="after")
     def _sources(self) -> "PeriodFile":

@@ -71,7 +71,7 @@ def validate_sections(kind: ReportKind, kind_path: Path, kind_doc: YamlDoc, peri
             guess = difflib.get_close_matches(spec.type, list(models), n=1, cutoff=0.5)
             problems.append(f"配置错误：文件 {kind_shown}" + (f" 第 {line} 行" if line else "") +
                             f"，键 {_key_path((*loc, 'type'))}：章节 {spec.id} 的类型 “{spec.type}” 未知" +
-                            (f"，是否想写 “{guess[0]}”？" if guess else "") + f"。可用的类型：{'、'.join(sorted(models))}。")
+                            (f"，是否想写 “{guess[0]}”？" if guess else "。") + f"可用的类型：{'、'.join(sorted(models))}。")
             continue
         override = period_file.sections.get(spec.id, {})
         try:

@@ -1,6 +1,6 @@
 """Analysts' commentary: Markdown, optionally citing computed figures with ``{{ … }}``.
 
-The text first goes through a sandboxed Jinja2 environment (so that a paragraph written by an
+The text first goes through the bounded Jinja2 sandbox (``reportgen.sandbox``) (so that a paragraph written by an
 analyst can say ``{{ s['薪酬纠纷'].peak.wan }}`` and stay true when the data changes), then
 through markdown-it with raw HTML, images and links disabled: commentary can never inject
 markup, script, CSS or a resource fetch into the report.
@@ -11,18 +11,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..errors import ConfigError
 from ..numbers import cn_number
+from ..sandbox import BoundedSandbox
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.disable(["image", "link", "autolink", "html_inline", "html_block"])
 
-_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+# the one sandbox (reportgen/sandbox.py): bounded arithmetic, sizes and time; no include / import / extends
+_env = BoundedSandbox(autoescape=False)
 _env.filters.update(cn=cn_number)
 
 

@@ -1,7 +1,8 @@
 """Wording templates: ``key → Jinja2 template string`` from the report kind and the period file.
 
-Templates run in a *sandboxed*, *autoescaping*, *StrictUndefined* environment: analysts'
-templates cannot reach Python internals, every value is escaped, and a misspelt name fails
+Templates run in the *bounded sandbox* (``reportgen.sandbox``: no internals, no include / import / extends, bounded
+arithmetic, sizes and time), *autoescaping*, *StrictUndefined*: analysts' templates cannot reach Python internals
+or hang a render, every value is escaped, and a misspelt name fails
 the render instead of printing blank.  The template's own literal text is escaped too (a wording
 override ``<img src=x onerror=…>`` prints as text): wording is text, and the only markup in its output
 is what the filters and ``fn(…)`` generate as safe ``Markup``.  Filters turn figures into the reports' wording:
@@ -20,14 +21,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import TemplateError
 from jinja2.ext import Extension
 from jinja2.lexer import Token
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from ..errors import ConfigError
 from ..numbers import Amount, Change, Delta, Gap, Ratio, cn_number
+from ..sandbox import BoundedSandbox
 
 
 class Footnotes:
@@ -95,9 +96,8 @@ class Wording:
     """Compiled wording templates (report kind defaults, overridden by the period file)."""
 
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
-        self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                                        lstrip_blocks=True, keep_trailing_newline=False,
-                                        extensions=[EscapeLiteralText])
+        self.env = BoundedSandbox(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                                  extensions=[EscapeLiteralText])
         self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number,
                                 than=_than, delta=_delta)
         self.footnotes = footnotes

@@ -216,19 +216,16 @@ def rejects_path(out: Path) -> Path:
 
 
 def rejects_csv(rejects: list) -> bytes:
-    """UTF-8 with BOM (Excel opens it as Chinese text): 文件, 行, 原因, then the row's own columns."""
-    import csv
-    import io
+    """UTF-8 with BOM (Excel opens it as Chinese text): 文件, 行, 原因, then the row's own columns; every cell
+    through render/csvsafe.py (a rejected cell ``=HYPERLINK(…)`` is written as text, never as a formula)."""
+    from .render.csvsafe import csv_bytes
 
     cols: list[str] = []
     for r in rejects:
         cols += [c for c in r.values if c not in cols]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["文件", "行", "原因", *cols])
-    for r in rejects:
-        w.writerow([r.file, r.row, r.reason, *(r.values.get(c) or "" for c in cols)])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    rows = [["文件", "行", "原因", *cols]]
+    rows += [[r.file, r.row, r.reason, *(r.values.get(c) or "" for c in cols)] for r in rejects]
+    return csv_bytes(rows)
 
 
 def _inputs(built: Built) -> list[Path]:

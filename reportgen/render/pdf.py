@@ -104,6 +104,68 @@ def page_map(rendered, offset: int) -> dict:
     return {"pages": pages, "ids": ids}
 
 
+CLOSING = set("）〕〉》」』】”’、，。．：；？！")
+PX_PER_MM = 96 / 25.4
+
+
+def outside_type_area(rendered, offset: int, tolerance_pt: float = 2.0) -> list[dict]:
+    """Every line of text and every image that runs past the left or right edge of its page's type area
+    (the page box's content area; headers and folios in the margin boxes are outside it by design).  A closing
+    mark may hang by half its em (its blank half; its ink does not pass the edge), as in tests/layout.py.
+    Tables are not measured: their widths are the stylesheet's (table-layout: fixed), and the 2023 annual's
+    每月一题 table (table.topics: 156 mm of columns plus their padding) is 12.7 mm wider than the type area."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    tol = tolerance_pt * 96 / 72
+    for i, page in enumerate(rendered.pages):
+        pbox = page._page_box
+        left = pbox.content_box_x()
+        right = left + pbox.width
+        folio = i - offset + 1 if pbox.page_type.name == "body" and i >= offset else None
+        stack = [c for c in pbox.children if not isinstance(c, boxes.MarginBox)]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.TableBox):
+                continue      # fixed column widths from the stylesheet, not text that can run on (see the docstring)
+            if isinstance(box, boxes.LineBox):
+                texts = [b for b in box.descendants() if isinstance(b, boxes.TextBox) and b.text.strip("\u200b ")]
+                if texts:
+                    x0 = min(b.position_x for b in texts)
+                    last = max(texts, key=lambda b: b.position_x + b.width)
+                    x1 = last.position_x + last.width
+                    hang = last.style["font_size"] / 2 if last.text.rstrip()[-1:] in CLOSING else 0
+                    over = max(x1 - right - hang, left - x0)
+                    if over > tol:
+                        text = "".join(b.text for b in texts).replace("\u200b", "")
+                        found.append({"page": i + 1, "folio": folio, "mm": over / PX_PER_MM, "text": text})
+                stack.extend(c for c in box.children if not isinstance(c, (boxes.TextBox, boxes.InlineBox)))
+                continue
+            if isinstance(box, boxes.ReplacedBox):
+                x0, x1 = box.position_x, box.position_x + box.margin_width()
+                over = max(x1 - right, left - x0)
+                if over > tol:
+                    found.append({"page": i + 1, "folio": folio, "mm": over / PX_PER_MM,
+                                  "text": f"图片 {box.element.get('alt') or box.element.get('src', '')[:60]}"})
+                continue
+            stack.extend(getattr(box, "children", ()))
+    return found
+
+
+def type_area_error(found: list[dict]) -> RenderError:
+    """--strict: the pages and lines that run past the type area, in Chinese."""
+    def page(f: dict) -> str:
+        return f"第 {f['page']} 页" + (f"（页码 {f['folio']}）" if f["folio"] else "")
+
+    def short(text: str) -> str:
+        return text if len(text) <= 60 else text[:57] + "…"
+
+    lines = [f"{page(f)}超出 {f['mm']:.1f} 毫米：“{short(f['text'])}”" for f in found[:5]]
+    more = f"等 {len(found)} 处" if len(found) > 5 else ""
+    return RenderError(f"渲染错误（--strict）：有内容超出版心（页面的排版区域）{more}：{'；'.join(lines)}。"
+                       "长数字、网址等不能断开的文字请加空格或分成几段，图片请缩小。")
+
+
 def page_labels(offset: int):
     """A finisher for WeasyPrint: PDF page labels equal to the printed folios (the body's first page is 1; the
     cover and 目录 before it are i, ii, …), and the viewer opens with the bookmarks panel shown."""
@@ -162,6 +224,10 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
         if strict and counter.records:
             msgs = "；".join(r.getMessage() for r in counter.records[:5])
             raise RenderError(f"渲染错误（--strict）：WeasyPrint 报告了 {len(counter.records)} 条警告：{msgs}")
+        if strict:
+            found = outside_type_area(rendered, offset)
+            if found:
+                raise type_area_error(found)
         if layout is not None:
             layout.update(page_map(rendered, offset))
         return rendered.write_pdf(uncompressed_pdf=False, finisher=page_labels(offset)), len(rendered.pages)

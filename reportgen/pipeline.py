@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import time
 from functools import lru_cache
@@ -16,6 +15,7 @@ from .config import Config, load_config
 from .config.load import display_path
 from .errors import ConfigError, DataError, RenderError
 from .periods import parse_period
+from .plan import plan_for
 from .render import render_html, render_pdf, write_atomic
 from .tickets import DatabaseTickets
 from .render.glyphs import missing_glyphs
@@ -92,14 +92,14 @@ def record_store(files: list, cfg: Config, as_of: str, months: tuple[str, str] |
     return store
 
 
-def load_brief_data(cfg: Config) -> BriefData:
+def load_brief_data(cfg: Config, compare=None) -> BriefData:
     specs = _sources(cfg, "assessment")
     folder = cfg.resolve(specs[0].path)
     if not folder.is_dir():
         raise DataError(f"数据错误：文件 {display_path(cfg.period_path)}，sources.assessment 的 “{specs[0].path}” "
                         f"应为考评表所在的文件夹（{display_path(folder)} 不存在或不是文件夹）。")
     period = parse_period(cfg.period_file.period)
-    previous = parse_period(cfg.period_file.compare) if cfg.period_file.compare else period.previous()
+    previous = compare if compare is not None else plan_for(cfg).compare
     periods = (period.key, previous.key)
     present = [p for p in periods if all(f.is_file() for f in period_files(folder, p))]
     if period.key not in present:
@@ -116,31 +116,29 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
           workers: int = 2, district: str | None = None) -> Built:
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    cfg = load_config(kind, period, config_dir, period_path, district)
+    plan = plan_for(load_config(kind, period, config_dir, period_path, district))
+    cfg = plan.cfg
     store = data = None
     if cfg.kind.data == "records":
         files = [DatabaseTickets(**s.database.model_dump()) if s.database
                  else (cfg.resolve(s.path), s.format, s.sheet, s.encoding) for s in _sources(cfg, "records")]
-        cur = parse_period(cfg.period_file.period)
-        prev = parse_period(cfg.period_file.compare) if cfg.period_file.compare else cur.previous()
-        end = cur.end
-        last = end - dt.timedelta(days=1)
-        months = (f"{prev.start.year:04d}-{prev.start.month:02d}", f"{last.year:04d}-{last.month:02d}")
-        store = record_store(files, cfg, as_of=f"{end.year:04d}-{end.month:02d}", months=months)
+        store = record_store(files, cfg, as_of=plan.as_of, months=plan.months)
         if cfg.period_file.sources.get("rankings"):
             from .reports.rankings import load_rankings
 
             data = {"rankings": load_rankings([cfg.resolve(s.path) for s in cfg.period_file.sources["rankings"]],
                                               cfg.period_file.period)}
     else:
-        data = load_brief_data(cfg)
+        data = load_brief_data(cfg, plan.compare)
     t["load"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     with provenance.collecting() as manifest:
-        doc = build_report(cfg, store, data)
+        doc = build_report(cfg, store, data, compare=plan.compare)
         rejects = list(store.rejects) if store is not None else []
         if rejects:
             _note_rejects(doc, manifest, len(rejects))
+        _note_footnote_calls(doc, manifest)
+        manifest.names.update(_names_with_digits(cfg, store))
     t["aggregate"] = time.perf_counter() - t0
     if store is not None:       # the data stage: reading and checking the sources, and every group-by
         t["data"] = t["load"] + store.query_seconds
@@ -173,6 +171,31 @@ def _note_rejects(doc, manifest, n: int) -> None:
     doc.blocks.append(Para("data_note", Markup("<p>{}</p>").format(text), commentary=False))
     manifest.place("data_note")
     doc.notices.append(f"受理记录中有 {n} 行不合格，已按期间文件的 bad_rows: skip 不计入；明细写在报告旁的 .rejects.csv 中。")
+
+
+def _names_with_digits(cfg: Config, store) -> list[str]:
+    """Names the report may print that contain digits: the city's (hotline, districts, streets), the taxonomy's,
+    and those in the records."""
+    import re as _re
+
+    prof, tax = cfg.profile, cfg.taxonomy
+    names = [prof.hotline, prof.city, *(d.name for d in prof.districts)]
+    names += [n for l1, subs in tax.categories.items() for n in (l1, *subs)]
+    if store is not None:
+        names += store.names_with_digits()
+    return [n for n in names if n and _re.search(r"\d", n)]
+
+
+def _note_footnote_calls(doc, manifest: provenance.Manifest) -> None:
+    """The footnote calls (superscript 1, 2, … — the stylesheet's one footnote counter, in document order) are
+    printed in their block: noted there, so that ``reportgen check`` finds each call's number in its block."""
+    n = 0
+    for block in doc.blocks:
+        where = getattr(block, "id", None) or getattr(block, "anchor", "")
+        text = "".join(str(getattr(block, k, None) or "") for k in ("title", "html", "caption", "note"))
+        for _ in range(text.count('<span class="fn">')):
+            n += 1
+            manifest.entries.append(provenance.Entry(str(n), str(n), "注", where, {"measure": "footnote number"}))
 
 
 _SVG_TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
@@ -265,6 +288,7 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
 
     check_target(built, out)
     t0 = time.perf_counter()
+    layout = {} if layout is None else layout
     if strict:
         fonts = [FONTS_DIR / f for f in BODY_FONTS]
         chart_text = "".join(
@@ -285,7 +309,8 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
         rejects.unlink()                       # from an earlier run whose rows were fixed since
     write_atomic(out, pdf)
     if built.manifest is not None:
-        write_atomic(manifest_path(out), built.manifest.to_json(pdf_sha256=hashlib.sha256(pdf).hexdigest())
+        write_atomic(manifest_path(out), built.manifest.to_json(pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+                                                               blocks=layout.get("boxes"))
                      .encode("utf-8"))
     built.timings["pdf"] = time.perf_counter() - t0
     return out

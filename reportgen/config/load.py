@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,13 +12,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError
+from ..workspace import PROJECT_ROOT, SHARED_REPORTS  # noqa: F401  (PROJECT_ROOT: re-exported)
 from ..yamlio import YamlDoc, load_yaml
 from .models import DistrictOverlay, PeriodFile, Profile, ReportKind, Taxonomy
 from .sections import SECTION_PARAMS, SectionParams, unknown_section_ids, validate_sections
 
 M = TypeVar("M", bound=BaseModel)
-
-from ..workspace import PROJECT_ROOT, SHARED_REPORTS  # noqa: F401  (PROJECT_ROOT: re-exported)
 
 _TYPE_WORDS = {
     "string_type": "字符串",
@@ -89,7 +88,7 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def validation_problems(errors: list[dict], doc: YamlDoc, model: type[BaseModel], shown: str,
+def validation_problems(errors: Sequence[Any], doc: YamlDoc, model: type[BaseModel], shown: str,
                         prefix: tuple = ()) -> list[str]:
     """One Chinese line per pydantic error; ``prefix`` is the key path of ``model`` inside the file."""
     problems = []

@@ -116,4 +116,17 @@ class Wording:
             text = self.env.from_string(self.templates[key]).render(**context)
         except TemplateError as exc:
             raise ConfigError(f"配置错误：{where} 中的句式模板 “{key}” 无法生成：{exc}。") from None
+        _note_literals(self.templates[key], key, where)
         return Markup(text.strip())
+
+
+def _note_literals(template: str, key: str, where: str) -> None:
+    """Numbers written into a wording template itself (“1万件以上的主要是……”) are printed as written: noted in
+    the manifest as the template's, like the numbers an analyst types into commentary."""
+    import re
+
+    from ..provenance import Source, note
+
+    literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", template, flags=re.S)
+    for num in re.findall(r"\d+(?:\.\d+)?", literal):
+        note(num, num, "", Source("written in the wording template", (("key", key), ("file", where))))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from ..atomic import write_atomic  # noqa: F401  (re-exported: render.write_atomic)
 from ..errors import RenderError
 
 log = logging.getLogger("reportgen")
@@ -46,48 +45,14 @@ def make_url_fetcher(allowed_roots: list[Path]):
     return ProjectFetcher(allowed_protocols={"file", "data"}, timeout=5)
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target: the target is
-    always the old file or the new one, whenever the process dies.  A temporary file left by a killed
-    process (its pid in the name, the process gone) is removed by the next write to the same target."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)     # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _remove_stale_parts(target: Path) -> None:
-    prefix = f".{target.name}."
-    for part in target.parent.glob(f"{prefix}*.part"):
-        pid = part.name[len(prefix):].split(".", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)              # the writer is alive: leave its file alone
-        except ProcessLookupError:
-            part.unlink(missing_ok=True)
-        except PermissionError:
-            pass
-
-
 def page_map(rendered, offset: int) -> dict:
-    """For each page its type and printed number (None when unnumbered), and for each element with an
-    ``id`` or ``data-id`` the page (0-based) on which it starts."""
+    """For each page its type and printed number (None when unnumbered); for each element with an ``id`` or
+    ``data-id`` the page (0-based) on which it starts; and for each block (``data-id``) the rectangle it covers on
+    each of its pages, in PDF points from the page's top left (``boxes``: id → [[page, x0, y0, x1, y1], …]) —
+    ``reportgen check`` reads each number of the PDF against the manifest of the block it is printed in."""
     pages, ids = [], {}
+    boxes: dict[str, dict[int, list[float]]] = {}
+    pt = 0.75                                          # CSS px → pt
     for i, page in enumerate(rendered.pages):
         box = page._page_box
         kind = box.page_type.name or ""
@@ -101,7 +66,14 @@ def page_map(rendered, offset: int) -> dict:
                 key = element.get(attr)
                 if key and f"{attr}:{key}" not in ids:
                     ids[f"{attr}:{key}"] = i
-    return {"pages": pages, "ids": ids}
+            block = element.get("data-id")
+            if block and hasattr(child, "border_box_x"):
+                x0, y0 = child.border_box_x(), child.border_box_y()
+                x1, y1 = x0 + child.border_width(), y0 + child.border_height()
+                r = boxes.setdefault(block, {}).get(i)
+                boxes[block][i] = [min(r[0], x0), min(r[1], y0), max(r[2], x1), max(r[3], y1)] if r else [x0, y0, x1, y1]
+    rects = {k: [[i, *(round(v * pt, 2) for v in r)] for i, r in sorted(per.items())] for k, per in boxes.items()}
+    return {"pages": pages, "ids": ids, "boxes": rects}
 
 
 CLOSING = set("）〕〉》」』】”’、，。．：；？！")

@@ -394,3 +394,19 @@ def test_a_long_unbreakable_string_in_commentary_breaks_inside_the_type_area(pro
     from .layout import measure
 
     assert measure(tmp_path / "x.pdf").overflow == []
+
+
+def test_strict_measures_tables_by_their_border_box(tmp_path):
+    """A table wider than the type area (its columns plus their padding and rules) fails --strict, named as a table."""
+    from reportgen.render.pdf import render_pdf
+    from reportgen.workspace import FONTS_DIR, RESOURCES, TEMPLATES
+
+    html = ('<html><head><style>@page { size: A4; margin: 37mm 26mm 35mm 28mm; }'
+            'table { width: 150mm; table-layout: fixed; border-collapse: collapse; }'
+            'td { width: 70mm; padding: 0 3pt; border: 0.5pt solid #000; }</style></head>'
+            '<body><p>表</p><table class="wide"><tr><td>1</td><td>2</td><td>3</td></tr></table></body></html>')
+    with pytest.raises(RenderError) as exc:
+        render_pdf(html, base_url=RESOURCES, allowed_roots=[FONTS_DIR, TEMPLATES, tmp_path], strict=True)
+    assert re.match(r"渲染错误（--strict）：有内容超出版心（页面的排版区域）：第 1 页超出 \d+\.\d 毫米：“表格 wide”。", str(exc.value))
+    fits = html.replace("width: 70mm", "width: 45mm")
+    render_pdf(fits, base_url=RESOURCES, allowed_roots=[FONTS_DIR, TEMPLATES, tmp_path], strict=True)

@@ -84,8 +84,8 @@ def outside_type_area(rendered, offset: int, tolerance_pt: float = 2.0) -> list[
     """Every line of text and every image that runs past the left or right edge of its page's type area
     (the page box's content area; headers and folios in the margin boxes are outside it by design).  A closing
     mark may hang by half its em (its blank half; its ink does not pass the edge), as in tests/layout.py.
-    Tables are not measured: their widths are the stylesheet's (table-layout: fixed), and the 2023 annual's
-    每月一题 table (table.topics: 156 mm of columns plus their padding) is 12.7 mm wider than the type area."""
+    A table is measured by its border box (its columns' widths are the stylesheet's, padding and rules included);
+    the text inside its cells is not measured again."""
     from weasyprint.formatting_structure import boxes
 
     found = []
@@ -99,7 +99,13 @@ def outside_type_area(rendered, offset: int, tolerance_pt: float = 2.0) -> list[
         while stack:
             box = stack.pop()
             if isinstance(box, boxes.TableBox):
-                continue      # fixed column widths from the stylesheet, not text that can run on (see the docstring)
+                x0 = box.border_box_x()
+                over = max(x0 + box.border_width() - right, left - x0)
+                if over > tol:
+                    caption = (box.element.get("class") or "") if box.element is not None else ""
+                    found.append({"page": i + 1, "folio": folio, "mm": over / PX_PER_MM,
+                                  "text": f"表格 {caption}".strip()})
+                continue      # the cells' text is laid out inside the table's fixed columns
             if isinstance(box, boxes.LineBox):
                 texts = [b for b in box.descendants() if isinstance(b, boxes.TextBox) and b.text.strip("\u200b ")]
                 if texts:

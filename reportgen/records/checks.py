@@ -14,6 +14,7 @@ from ..sources import RawSource
 from .contract import (
     COLUMNS,
     FIELD_NAMES,
+    MAX_COUNT,
     MAX_REPORTED,
     REQUIRED,
     KnownNames,
@@ -21,6 +22,7 @@ from .contract import (
     Reject,
     _sql_str,
     _suggest,
+    count_sql,
     month_sql,
 )
 
@@ -86,6 +88,8 @@ def _check_places(con, src: RawSource, profile: Profile, known: KnownNames | Non
 
 
 def _count_problem(value: str | None) -> str:
+    from decimal import Decimal, InvalidOperation
+
     field = FIELD_NAMES["count"]
     text = (value or "").strip()
     if not text:
@@ -93,14 +97,19 @@ def _count_problem(value: str | None) -> str:
     if re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", text):
         return f"字段 {field}的值 “{text}” 带有千位分隔符。请写成 {text.replace(',', '')}。"
     hint = "请填写大于等于 1 的整数件数。"
-    try:
-        number = float(text)
-        if number < 0:
-            hint = "件数不能为负数。" + hint
-        elif number != int(number):
-            hint = "件数不能有小数。" + hint
-    except ValueError:
+    try:                                    # exactly, never through a float (inf, 1e400, 2**63 …)
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
         hint = "请用阿拉伯数字填写大于等于 1 的整数件数。"
+    elif number < 0:
+        hint = "件数不能为负数。" + hint
+    elif number != number.to_integral_value():
+        hint = "件数不能有小数。" + hint
+    elif number > MAX_COUNT:
+        return (f"字段 {field}的值 “{text}” 超过每行 {MAX_COUNT} 件的上限，不像是件数（是否误填了编号或金额？）。"
+                "请改正该单元格。")
     return f"字段 {field}的值 “{text}” 不是正整数。{hint}"
 
 
@@ -165,9 +174,10 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     integer = types.get("count") in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                                      "UINTEGER", "UBIGINT")
     checks: list[tuple[str, str, str, object]] = [(
-        '"count"', '"count" IS NULL OR "count" < 1' if integer else     # a typed column (Parquet) needs no parsing
+        '"count"', f'"count" IS NULL OR "count" < 1 OR "count" > {MAX_COUNT}' if integer else   # a typed column (Parquet)
+        # text: digits only (".0" allowed), read as an exact integer (never a float: 2**53+1 stays itself)
         "\"count\" IS NULL OR NOT regexp_full_match(trim(CAST(\"count\" AS VARCHAR)), '[0-9]+(\\.0+)?') "
-        "OR TRY_CAST(\"count\" AS DOUBLE) < 1", 'CAST("count" AS VARCHAR)',
+        f"OR NOT COALESCE({count_sql('count')} BETWEEN 1 AND {MAX_COUNT}, false)", 'CAST("count" AS VARCHAR)',
         lambda row, value: Problem(src, row, _count_problem(value)))]
     if "date" in src.columns:
         checks.append(("date", "date IS NOT NULL AND TRY_CAST(date AS DATE) IS NULL", "CAST(date AS VARCHAR)",

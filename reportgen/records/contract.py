@@ -27,6 +27,10 @@ FIELD_NAMES = {
     "tag": "tag（标记，如 重复来电或多人反映、涉访涉诉）", "count": "count（数量）",
 }
 MAX_REPORTED = 20
+# the largest count a row may hold: no hotline row is a billion tickets, and any sum of such rows stays exact
+# (far inside 64 bits and inside the 2**53 a float carries exactly); larger is a mistyped cell (an id, an amount)
+MAX_COUNT = 1_000_000_000
+MAX_TOTAL = 2**53 - 1      # the largest sum of counts the report computes exactly
 # other names of the columns, as analysts' exports head them (受理月份 for month, …): renamed on reading
 # other names of the columns, as analysts' exports head them (受理月份 for month, …): renamed on reading
 ALIASES = {text.split("（")[1].rstrip("）").split("，")[0]: col for col, text in FIELD_NAMES.items()} | {
@@ -107,3 +111,9 @@ def month_sql(expr: str) -> str:
             f"WHEN regexp_full_match({v}, '[0-9]{{4}}(年|/|\\.|-)[0-9]{{1,2}}月?') THEN "
             f"regexp_extract({v}, '^([0-9]{{4}})', 1) || '-' || lpad(regexp_extract({v}, '^[0-9]{{4}}[^0-9]([0-9]{{1,2}})', 1), 2, '0') "
             f"ELSE {v} END")
+
+
+def count_sql(expr: str) -> str:
+    """A count cell as an exact integer (HUGEINT: '12', '12.0', ' 007 '), NULL when it is not one: the text
+    is cast directly, never through a float, so 9007199254740993 stays 9007199254740993."""
+    return (f"TRY_CAST(regexp_replace(trim(CAST(\"{expr}\" AS VARCHAR)), '\\.0+$', '') AS HUGEINT)")

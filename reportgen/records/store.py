@@ -23,6 +23,7 @@ from .contract import (
     DERIVED,
     ENUMS,
     MAX_REPORTED,
+    MAX_TOTAL,
     KnownNames,
     Problem,
     Reject,
@@ -115,6 +116,10 @@ class RecordStore:
         con.execute("DROP TABLE IF EXISTS records")
         con.execute(f"CREATE TEMP TABLE records_text AS {_remapped_select(applied)}")
         con.execute("DROP VIEW records_unmapped")
+        total = con.execute("SELECT sum(CAST(count AS HUGEINT)) FROM records_text").fetchone()[0] or 0
+        if total > MAX_TOTAL:                # each row is checked; their sum must stay exact too
+            raise DataError(f"数据错误：各数据文件的数量合计为 {total} 件，超过了能精确计算的上限 {MAX_TOTAL}。"
+                            "请检查 sources 中的文件与 count 列。")
         if digest is not None:
             _keep(con, cache, digest, rejects)
         _as_enums(con)

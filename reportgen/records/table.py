@@ -14,7 +14,7 @@ from ..atomic import replacing
 from ..errors import DataError
 from ..sources import RawSource, derived_file
 from ..tickets import aggregate_sql, run_with_progress
-from .contract import COLUMNS, ENUMS, _sql_str, month_sql
+from .contract import COLUMNS, ENUMS, _sql_str, count_sql, month_sql
 
 if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
     pass
@@ -91,7 +91,7 @@ def _typed_select(src: RawSource) -> str:
     month = month_sql(_col(src, "month")) if "month" in src.columns else "NULL"
     parts.insert(0, f"COALESCE({month}, substr({date}, 1, 7)) AS month")
     parts.insert(1, f"{date} AS date")
-    parts.append('CAST(CAST("count" AS DOUBLE) AS BIGINT) AS count')
+    parts.append(f"CAST({count_sql('count')} AS BIGINT) AS count")   # checked: 1 … MAX_COUNT, exact
     return f"SELECT {', '.join(parts)} FROM {src.name}"
 
 

@@ -124,7 +124,7 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
                  else (cfg.resolve(s.path), s.format, s.sheet, s.encoding) for s in _sources(cfg, "records")]
         store = record_store(files, cfg, as_of=plan.as_of, months=plan.months)
         if cfg.period_file.sources.get("rankings"):
-            from .reports.rankings import load_rankings
+            from .ranking_tables import load_rankings
 
             data = {"rankings": load_rankings([cfg.resolve(s.path) for s in cfg.period_file.sources["rankings"]],
                                               cfg.period_file.period)}

@@ -1,6 +1,7 @@
 """考核排名 of a year: districts, streets, city bodies and state enterprises, from the year's ranking table.
 
-The table (``sources.rankings`` of the period file; CSV, Parquet or XLSX) has one row per assessed unit:
+The table (``sources.rankings`` of the period file; CSV, Parquet or XLSX, read by ``reportgen/ranking_tables.py``
+through the one input layer) has one row per assessed unit:
 ``period`` ('2020'), ``level`` (区 | 街乡镇 | 市属机构 | 国有企业), ``district`` (区 and 街乡镇 rows),
 ``unit``, ``score`` (the year's composite, e.g. '98.76'), ``months`` (months with scores, for 市属机构 and
 国有企业), ``requests`` (诉求量, where units are ranked by volume).  Ranks are computed, never read:
@@ -18,87 +19,20 @@ Section type ``rankings`` — ``params.lists``: a list of
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from typing import Literal
 
-import duckdb
 from pydantic import Field
 
 from ..assessment import competition_ranks
 from ..config.load import display_path
 from ..config.models import SectionSpec
 from ..config.sections import SectionParams
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..provenance import Source, note
-from ..sources import register_source
+from ..ranking_tables import FIELDS, LEVELS, RankedUnit, load_rankings  # noqa: F401  (load_rankings: re-exported)
 from .build import BuildContext, section
 from .document import Cell, Table
-
-LEVELS = ("区", "街乡镇", "市属机构", "国有企业")
-FIELDS = {"period": "period（年度）", "level": "level（层级）", "district": "district（区）", "unit": "unit（单位）",
-          "score": "score（综合成绩）", "months": "months（有考评成绩的月数）", "requests": "requests（诉求量）"}
-
-
-@dataclass(frozen=True)
-class RankedUnit:
-    level: str
-    district: str | None
-    unit: str
-    score: Decimal | None
-    months: int | None
-    requests: int | None
-
-    @property
-    def full_name(self) -> str:
-        """'门头沟区大台街道' for a street, the unit's name otherwise."""
-        return f"{self.district or ''}{self.unit}" if self.level == "街乡镇" else self.unit
-
-
-def load_rankings(paths: list[Path], period: str) -> list[RankedUnit]:
-    con = duckdb.connect()
-    problems: list[str] = []
-    out: list[RankedUnit] = []
-    for i, path in enumerate(paths):
-        src = register_source(con, f"rank_{i}", path)
-        missing = [FIELDS[c] for c in ("period", "level", "unit") if c not in src.columns]
-        if missing:
-            problems.append(f"数据错误：{src.where(None)}，缺少必需的列：{'、'.join(missing)}。")
-            continue
-        cols = [c for c in FIELDS if c in src.columns]
-        rows = con.execute(f"SELECT _row, {', '.join(f'CAST({c} AS VARCHAR)' for c in cols)} FROM rank_{i} ORDER BY _row").fetchall()
-        for rec in rows:
-            r = dict(zip(["_row", *cols], rec))
-            where = src.where(r["_row"])
-            if (r.get("period") or "").strip() != period:
-                continue
-            level = (r.get("level") or "").strip()
-            if level not in LEVELS:
-                problems.append(f"数据错误：{where}，字段 {FIELDS['level']}的值 “{level}” 不在允许的取值中。应为：{'、'.join(LEVELS)}。")
-                continue
-
-            def number(col: str, kind, r=r, where=where):
-                text = (r.get(col) or "").strip()
-                if not text:
-                    return None
-                try:
-                    value = Decimal(text)
-                    if kind is int:
-                        if value != value.to_integral_value() or value < 0:
-                            raise InvalidOperation
-                        return int(value)
-                    return value
-                except InvalidOperation:
-                    problems.append(f"数据错误：{where}，字段 {FIELDS[col]}的值 “{text}” 不是{'非负整数' if kind is int else '数字'}。")
-                    return None
-
-            out.append(RankedUnit(level, (r.get("district") or None), (r.get("unit") or "").strip(),
-                                  number("score", Decimal), number("months", int), number("requests", int)))
-    con.close()
-    if problems:
-        raise DataError(problems[0], problems[:20])
-    return out
 
 
 def _ranked(units: list[RankedUnit], by: str) -> list[tuple[int, RankedUnit]]:

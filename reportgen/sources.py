@@ -61,9 +61,30 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: 
     if not path.is_file():
         raise DataError(f"数据错误：找不到数据文件 {shown}。请检查期间文件 sources 中的路径，或先运行 scripts/setup.sh 生成样例数据。")
     fmt = detect_format(path, fmt)
+    try:
+        return _register(con, name, path, fmt, sheet, encoding, aliases or {}, find_header, percent_cells, shown)
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(vanished(shown)) from None
+    except duckdb.IOException:
+        if not path.is_file():
+            raise DataError(vanished(shown)) from None
+        raise DataError(f"数据错误：无法读取文件 {shown}（{fmt}）：读取时出现输入输出错误。请确认文件可读、磁盘正常后重试。") from None
+    except PermissionError:
+        raise DataError(f"数据错误：没有读取文件 {shown} 的权限。请检查文件的权限。") from None
+
+
+def vanished(shown: str) -> str:
+    return (f"数据错误：数据文件 {shown} 在读取过程中被删除或移走了。请确认文件在报告生成完毕之前留在原处"
+            "（不要在生成时移动、覆盖或同步该文件），然后重新运行。")
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str, sheet: str | None,
+              encoding: str | None, aliases: dict[str, str], find_header: bool, percent_cells: bool,
+              shown: str) -> RawSource:
     if path.stat().st_size == 0:
         raise DataError(f"数据错误：文件 {shown} 是空文件（0 字节）。请重新导出数据。")
-    aliases = aliases or {}
+    skip = 0
+    utf8 = path
     try:
         if fmt == "parquet":
             q = _q(path)
@@ -75,19 +96,31 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: 
             utf8 = _utf8_csv(path, shown, encoding)
             q = _q(utf8)
             skip = _csv_title_rows(utf8, aliases) if find_header and aliases else 0
+            # the header read here and the dialect given: DuckDB's sniffer would take a ragged row for the header
+            # of a small file and read no rows without a word; so a ragged row is an error DuckDB reports
+            cols = ", ".join(f"'{_q(c)}': 'VARCHAR'" for c in _csv_header(utf8, skip, shown, aliases))
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, row_number() OVER () + {1 + skip} AS _row "
-                f"FROM read_csv('{q}', header = true, all_varchar = true" + (f", skip = {skip})" if skip else ")")
+                f"FROM read_csv('{q}', header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"columns = {{{cols}}}" + (f", skip = {skip})" if skip else ")")
             )
         else:
             sheet = _register_xlsx(con, name, path, sheet, shown, aliases, percent_cells)
         columns = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
     except duckdb.Error as exc:
+        if isinstance(exc, duckdb.IOException) and not path.is_file():
+            raise
         first = str(exc).splitlines()[0]
         if fmt == "parquet" and ("magic bytes" in first or "too small" in first or "metadata" in first.lower()):
             raise DataError(f"数据错误：文件 {shown} 不是完整的 Parquet 文件（文件末尾缺失，可能下载或复制未完成）。"
                             "请重新导出或重新复制该文件。") from None
-        raise DataError(f"数据错误：无法读取文件 {shown}（{fmt}）：{first}") from None
+        if fmt == "csv":                    # told by the file itself (row, field, value), never by DuckDB's text
+            raise DataError(_csv_problem(path, utf8, shown, skip, aliases)) from None
+        raise DataError(f"数据错误：无法读取文件 {shown}（{fmt}）。请用 Excel 或导出程序重新另存该文件。") from None
+    for c in columns:                       # 数量 beside count (Excel, Parquet; a CSV's header is checked as read)
+        if c in aliases and aliases[c] in columns:
+            where = f" 工作表 “{sheet}” 中" if fmt == "xlsx" else " 中"
+            raise DataError(twice(shown, where, f"列 “{aliases[c]}”", f"列 “{c}”", aliases[c]))
     renames = {c: aliases[c] for c in columns if c in aliases and aliases[c] not in columns}
     if renames:
         keep = ", ".join(f'"{c}" AS "{renames[c]}"' if c in renames else f'"{c}"' for c in columns)
@@ -95,6 +128,45 @@ def register_source(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: 
         name = f"{name}_named"
         columns = tuple(renames.get(c, c) for c in columns)
     return RawSource(name, path, shown, fmt, sheet, columns)
+
+
+def _csv_problem(path: Path, utf8: Path, shown: str, skip: int, aliases: dict[str, str]) -> str:
+    """Why DuckDB could not read this CSV, found in the file itself: a byte that is not UTF-8 after lines that
+    are, or a row with more or fewer fields than the header.  A value is shown only from a file whose header
+    names the expected columns (a data file); of any other file nothing is echoed."""
+    import codecs
+    import csv
+
+    if utf8 == path:                        # read as UTF-8: the first line that is not
+        dec = codecs.getincrementaldecoder("utf-8")()
+        line = 1
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                try:
+                    dec.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    line += chunk[: exc.start].count(b"\n")
+                    return mixed_encoding(shown, line)
+                line += chunk.count(b"\n")
+    known = set(aliases) | set(aliases.values())
+    with utf8.open("r", encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        for _ in range(skip):
+            next(rows, None)
+        header = next(rows, None) or []
+        data_file = len({c.strip() for c in header} & known) >= 2
+        for i, row in enumerate(rows, start=skip + 2):
+            if row and len(row) != len(header):
+                if len(row) > len(header):
+                    extra = "，".join(v[:30] for v in row[len(header):])
+                    what = f"有 {len(row)} 个字段，比表头的 {len(header)} 列多" + (
+                        f"（多出的值 “{extra}”）" if data_file else "")
+                else:
+                    what = f"只有 {len(row)} 个字段，比表头的 {len(header)} 列少" + (
+                        f"（缺少字段 {'、'.join(header[len(row):])}）" if data_file else "")
+                return (f"数据错误：文件 {shown} 第 {i} 行{what}。请检查该行是否多了或少了逗号、"
+                        "含逗号的值是否加了英文双引号。")
+    return f"数据错误：无法读取文件 {shown}（csv）：它不是逗号分隔、每行字段数相同的 CSV 文件。请用 Excel 另存为 “CSV UTF-8”。"
 
 
 def _q(path: Path) -> str:
@@ -108,7 +180,10 @@ def derived_file(kind: str, source: Path, extra: str, suffix: str) -> Path:
 
     from .workspace import cache_dir
 
-    st = source.stat()
+    try:
+        st = source.stat()
+    except FileNotFoundError:
+        raise DataError(vanished(display_path(source))) from None
     key = hashlib.sha256(f"{source.resolve()}|{st.st_size}|{st.st_mtime_ns}|{extra}".encode()).hexdigest()[:24]
     return cache_dir() / kind / f"{key}{suffix}"
 
@@ -125,7 +200,10 @@ def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
             enc = "utf-8"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            start = head.rfind(b"\n", 0, exc.start) + 1
+            if _utf8_chinese(head[:start]):   # UTF-8 Chinese lines, then bytes that are not: two encodings
+                raise DataError(mixed_encoding(shown, head[:start].count(b"\n") + 1)) from None
             enc = "gb18030"
     if enc in ("utf-8", "utf8", "utf-8-sig"):
         try:
@@ -149,6 +227,55 @@ def _utf8_csv(path: Path, shown: str, declared: str | None) -> Path:
             raise DataError(f"数据错误：文件 {shown}（编码 {enc}）{what}。请用 UTF-8 或 GBK 另存，"
                             "或在期间文件的 encoding 中写明编码。") from None
     return out
+
+
+def _csv_header(path: Path, skip: int, shown: str, aliases: dict[str, str]) -> list[str]:
+    """The CSV's column names (after ``skip`` title lines): an empty name is ``column<n>``, a repeated one gets
+    ``_1``, ``_2`` … as DuckDB names them; an expected column given twice (``count`` twice, or 数量 beside
+    ``count``) is refused: which of the two the report would count cannot be known."""
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        rows = csv.reader(f)
+        for _ in range(skip):
+            next(rows, None)
+        header = next(rows, None) or []
+    names: list[str] = []
+    meant: dict[str, str] = {}
+    for j, h in enumerate(header):
+        col = aliases.get(h.strip(), h.strip())
+        if col in set(aliases.values()) and col in meant:
+            raise DataError(twice(shown, f" 第 {skip + 1} 行（表头）", meant[col], f"第 {j + 1} 列 “{h}”", col))
+        if col in set(aliases.values()):
+            meant[col] = f"第 {j + 1} 列 “{h}”"
+        name = h or f"column{j}"
+        base, k = name, 0
+        while name in names:
+            k += 1
+            name = f"{base}_{k}"
+        names.append(name)
+    return names
+
+
+def twice(shown: str, where: str, first: str, second: str, col: str) -> str:
+    return (f"数据错误：文件 {shown}{where}的{first} 与{second} 都是 {col}。"
+            "无法确定应以哪一列为准：请删去其中一列。")
+
+
+def _utf8_chinese(data: bytes) -> bool:
+    """Whether these bytes are UTF-8 Chinese text (not GBK that happens to decode): Chinese characters and
+    none of the Cyrillic, Greek, Hebrew … letters that GBK byte pairs decode to."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return any("\u4e00" <= c <= "\u9fff" for c in text) and not any("\u0080" <= c <= "\u07ff" for c in text)
+
+
+def mixed_encoding(shown: str, line: int) -> str:
+    return (f"数据错误：文件 {shown} 第 {line} 行不是 UTF-8 编码，而它前面的行是：文件混用了两种编码"
+            "（常见于把 GBK 的 CSV 追加到 UTF-8 的文件之后）。请用 Excel 打开后另存为 “CSV UTF-8”，"
+            "或把该行改用 UTF-8 重新写入。")
 
 
 def _csv_title_rows(path: Path, aliases: dict[str, str]) -> int:
@@ -208,6 +335,12 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
                             f"（“{first}”）。请取消合并，让表头只占一行、每列一个列名。")
     rows = ws.iter_rows(min_row=head, values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):
+        if h and h in seen:
+            raise DataError(twice(shown, f" 工作表 “{ws.title}” 第 {head} 行（表头）", f"第 {seen[h] + 1} 列 “{h}”",
+                                  f"第 {j + 1} 列 “{h}”", aliases.get(h, h)))
+        seen[h] = j
     month_cols = {i for i, h in enumerate(header) if aliases.get(h, h) == "month"}
     cols: dict[str, list] = {h: [] for h in header if h}
     row_numbers = []

@@ -84,3 +84,78 @@ def test_a_sum_beyond_what_is_exact_is_refused(cfg, tmp_path, monkeypatch):
     f.write_text(HEADER + ROW.format(6) + ROW.format(6).replace("2023-01", "2023-02"), encoding="utf-8")
     [msg] = refused(cfg, f)
     assert "合计为 12 件" in msg
+
+
+# ─── 2. files that cannot be read as they are ─────────────────────────────────────────────────────
+def _rows(n: int) -> str:
+    return "".join(ROW.format(i % 50 + 1).replace("2023-01", f"2023-{i % 12 + 1:02d}") for i in range(n))
+
+
+def test_a_ragged_row_deep_in_a_large_csv_is_named_by_its_row(cfg, tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text(HEADER + _rows(200_000) + "2023-03,电话,派单,住房,小区配套,5,多余\n" + _rows(10), encoding="utf-8")
+    [msg] = refused(cfg, f)
+    assert "r.csv 第 200002 行有 7 个字段，比表头的 6 列多（多出的值 “多余”）" in msg
+    assert "Error" not in msg and "Line" not in msg
+
+
+def test_one_gbk_row_at_the_end_of_a_utf8_file_is_named_by_its_row(cfg, tmp_path):
+    gbk = "2023-03,电话,派单,住房,小区配套,5\n".encode("gbk")
+    for n in (3, 200_000):              # in the first megabyte (the encoding is guessed there) and beyond it
+        f = tmp_path / f"r{n}.csv"
+        f.write_bytes((HEADER + _rows(n)).encode("utf-8") + gbk)
+        [msg] = refused(cfg, f)
+        assert f"r{n}.csv 第 {n + 2} 行不是 UTF-8 编码，而它前面的行是" in msg, msg
+
+
+def test_a_gbk_file_is_still_read_as_gbk(cfg, tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_bytes((HEADER + _rows(12)).encode("gbk"))
+    assert open_store(cfg, f).con.execute("SELECT count(*) FROM records").fetchone()[0] == 12
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "xlsx"])
+def test_a_data_file_removed_while_it_is_read_gets_the_message(cfg, tmp_path, monkeypatch, kind):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import reportgen.sources as sources
+
+    f = tmp_path / f"r.{kind}"
+    if kind == "csv":
+        f.write_text(HEADER + _rows(3), encoding="utf-8")
+    elif kind == "parquet":
+        pq.write_table(pa.table({"month": ["2023-01"], "channel": ["电话"], "disposition": ["派单"],
+                                 "category_l1": ["住房"], "category_l2": ["小区配套"], "count": [3]}), f)
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.active.append(HEADER.strip().split(","))
+        wb.active.append(ROW.format(3).strip().split(","))
+        wb.save(f)
+    real = sources.detect_format
+
+    def and_remove(path, declared):     # the file goes away after it was found, before it is read
+        fmt = real(path, declared)
+        path.unlink()
+        return fmt
+
+    monkeypatch.setattr(sources, "detect_format", and_remove)
+    [msg] = refused(cfg, f)
+    assert "在读取过程中被删除或移走了" in msg and f"r.{kind}" in msg
+
+
+def test_a_parquet_column_of_the_wrong_type_gets_the_row_message(cfg, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base = {"channel": ["电话", "电话"], "disposition": ["派单", "派单"], "category_l1": ["住房", "住房"],
+            "category_l2": ["小区配套", "小区配套"]}
+    f = tmp_path / "r.parquet"
+    pq.write_table(pa.table({**base, "month": ["2023-01", "2023-02"], "count": ["3", "abc"]}), f)
+    assert "r.parquet 第 3 行，字段 count（数量）的值 “abc” 不是正整数" in refused(cfg, f)[0]
+    pq.write_table(pa.table({**base, "month": [202301, 202302], "count": [3, 4]}), f)
+    assert "r.parquet 第 2 行，字段 month（受理月份）的值 “202301” 不是“年-月”格式" in refused(cfg, f)[0]
+    pq.write_table(pa.table({**base, "month": ["2023-01", "2023-02"], "count": [3.0, float("inf")]}), f)
+    assert "r.parquet 第 3 行，字段 count（数量）的值 “inf” 不是正整数" in refused(cfg, f)[0]

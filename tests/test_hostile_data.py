@@ -159,3 +159,27 @@ def test_a_parquet_column_of_the_wrong_type_gets_the_row_message(cfg, tmp_path):
     assert "r.parquet 第 2 行，字段 month（受理月份）的值 “202301” 不是“年-月”格式" in refused(cfg, f)[0]
     pq.write_table(pa.table({**base, "month": ["2023-01", "2023-02"], "count": [3.0, float("inf")]}), f)
     assert "r.parquet 第 3 行，字段 count（数量）的值 “inf” 不是正整数" in refused(cfg, f)[0]
+
+
+# ─── 3. duplicates across the sources of a report ─────────────────────────────────────────────────
+def test_the_same_row_in_two_files_is_refused_naming_both(cfg, tmp_path):
+    a, b = tmp_path / "r2022.csv", tmp_path / "r2023.csv"
+    a.write_text(HEADER + ROW.format(3).replace("2023-01", "2022-11") + ROW.format(4).replace("2023-01", "2022-12"),
+                 encoding="utf-8")
+    b.write_text(HEADER + ROW.format(4).replace("2023-01", "2022-12") + ROW.format(5), encoding="utf-8")
+    [msg] = refused(cfg, a, b)
+    assert "r2023.csv 第 2 行，与文件" in msg and "r2022.csv 第 3 行完全相同" in msg, msg
+
+
+def test_the_same_file_listed_twice_is_refused(cfg, tmp_path):
+    a = tmp_path / "r.csv"
+    a.write_text(HEADER + ROW.format(3), encoding="utf-8")
+    [msg] = refused(cfg, a, tmp_path / "." / "r.csv")
+    assert "在 sources 中列了两次（第 1 项与第 2 项）" in msg
+
+
+def test_different_rows_in_two_files_are_counted(cfg, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(HEADER + ROW.format(3), encoding="utf-8")
+    b.write_text(HEADER + ROW.format(3).replace("2023-01", "2023-02"), encoding="utf-8")
+    assert open_store(cfg, a, b).con.execute("SELECT sum(count) FROM records").fetchone()[0] == 6

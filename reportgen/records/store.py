@@ -81,6 +81,16 @@ class RecordStore:
                 store = cls(con, [], applied)
                 store.rejects = [Reject(**r) for r in kept["rejects"]]
                 return store
+        seen: dict[Path, int] = {}
+        for i, spec in enumerate(files):         # the same file twice counts every row twice
+            if not isinstance(spec, DatabaseTickets):
+                where = Path(spec[0]).resolve()
+                if where in seen:
+                    from ..config.load import display_path
+
+                    raise DataError(f"数据错误：数据文件 {display_path(Path(spec[0]))} 在 sources 中列了两次"
+                                    f"（第 {seen[where] + 1} 项与第 {i + 1} 项），其中每一行都会被计算两次。请删去其中一项。")
+                seen[where] = i
         sources, fetched = [], {}
         for i, spec in enumerate(files):
             if isinstance(spec, DatabaseTickets):            # tickets in a database: aggregated there
@@ -105,6 +115,8 @@ class RecordStore:
         if not problems and months is not None:
             for src in sources:
                 problems += _check_months(con, src, months)
+        if not problems and len(sources) > 1:
+            problems += _across_sources(con, sources)
         if problems:
             lines = [str(p) for p in problems[:MAX_REPORTED]]
             if len(problems) > MAX_REPORTED:
@@ -173,3 +185,19 @@ class RecordStore:
 
         filters = tuple((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in (where or {}).items())
         return Count(self.group(period, (), where)["count"].iloc[0], Source("SUM(count)", filters, period.key))
+
+
+def _across_sources(con: duckdb.DuckDBPyConnection, sources: list[RawSource]) -> list[Problem]:
+    """A row found in two sources (the 2022-12 rows of a 2023 export and of the 2022 file) would be counted
+    twice: the same values in every field, compared as the report reads them, in two different sources."""
+    union = " UNION ALL ".join(f"SELECT {i} AS _src, * FROM ({_typed_select(src, row=True)})"
+                               for i, src in enumerate(sources))
+    cols = ", ".join(COLUMNS)
+    found = con.execute(f"SELECT list(_src ORDER BY _src, _row)[1:2], list(_row ORDER BY _src, _row)[1:2] FROM ({union}) "
+                        f"GROUP BY {cols} HAVING count(DISTINCT _src) > 1 ORDER BY 1, 2 LIMIT {MAX_REPORTED + 1}").fetchall()
+    problems = []
+    for (a, b), (ra, rb) in found:
+        other = sources[a].where(ra)
+        problems.append(Problem(sources[b], rb, f"与{other}完全相同：同一行出现在两个数据文件中，会被计算两次"
+                                                "（常见于新一年的导出含有上一年最后一个月的行）。请从其中一个文件中删去重复的行。"))
+    return problems

@@ -85,13 +85,15 @@ def _col(src: RawSource, name: str) -> str:
     return f'"{name}"' if name in src.columns else "NULL"
 
 
-def _typed_select(src: RawSource) -> str:
+def _typed_select(src: RawSource, row: bool = False) -> str:
     parts = [f"CAST({_col(src, c)} AS VARCHAR) AS {c}" for c in COLUMNS if c not in ("count", "month", "date")]
     date = f'CAST(TRY_CAST({_col(src, "date")} AS DATE) AS VARCHAR)'
     month = month_sql(_col(src, "month")) if "month" in src.columns else "NULL"
     parts.insert(0, f"COALESCE({month}, substr({date}, 1, 7)) AS month")
     parts.insert(1, f"{date} AS date")
     parts.append(f"CAST({count_sql('count')} AS BIGINT) AS count")   # checked: 1 … MAX_COUNT, exact
+    if row:
+        parts.append("_row")
     return f"SELECT {', '.join(parts)} FROM {src.name}"
 
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import duckdb
 
 from .errors import ConfigError, DataError
+from .periods import ASSESSMENT_DAY
 
 DIMENSIONS = ("channel", "disposition", "category_l1", "category_l2", "district", "street", "handler_level",
               "handler", "topic", "tag")
-SPLIT_DAY = 19          # 考核期 boundary: a ticket of the 19th or later belongs to the next assessment period
+SPLIT_DAY = ASSESSMENT_DAY   # 考核期 boundary: a ticket of the 19th or later belongs to the next assessment period
 
 
 def is_ticket_source(columns: tuple[str, ...]) -> bool:

@@ -26,7 +26,6 @@ from reportgen.render.csvsafe import cell, csv_bytes
 from reportgen.sandbox import MAX_WIDTH, BoundedSandbox, TemplateLimit, template_problem
 from reportgen.yamlio import MAX_BYTES, MAX_DEPTH, load_yaml
 
-from .conftest import ROOT
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -116,7 +115,7 @@ def test_every_impossible_document_date_is_named(tmp_path_factory, y, m, d):
     with pytest.raises(ConfigError) as exc:
         load_model(path, PeriodFile)
     assert exc.value.problems == [f"配置错误：文件 {_shown(path)} 第 4 行，键 document_date：日期 “{text}” 不存在："
-                                  + (f"月份应为 1～12。" if not 1 <= m <= 12 else
+                                  + ("月份应为 1～12。" if not 1 <= m <= 12 else
                                      f"{y} 年 {m} 月只有 {__import__('calendar').monthrange(y, m)[1]} 天。")]
 
 

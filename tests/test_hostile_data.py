@@ -3,7 +3,6 @@ Chinese message naming file, row, field and value — never a DuckDB or Python m
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

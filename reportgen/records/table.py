@@ -12,6 +12,7 @@ import duckdb
 
 from ..atomic import replacing
 from ..errors import DataError
+from ..periods import ASSESSMENT_DAY
 from ..sources import RawSource, derived_file
 from ..tickets import aggregate_sql, run_with_progress
 from .contract import COLUMNS, ENUMS, _sql_str, count_sql, month_sql
@@ -113,6 +114,6 @@ def _remapped_select(remaps: list) -> str:
             if new_l2:
                 l2 = f"CASE WHEN {cond} THEN '{_sql_str(new_l2)}' ELSE {l2} END"
     others = ", ".join(c for c in COLUMNS if c not in ("category_l1", "category_l2"))
-    kmonth = ("CASE WHEN date IS NULL THEN NULL ELSE strftime(CASE WHEN day(CAST(date AS DATE)) >= 19 "
+    kmonth = (f"CASE WHEN date IS NULL THEN NULL ELSE strftime(CASE WHEN day(CAST(date AS DATE)) >= {ASSESSMENT_DAY} "
               "THEN CAST(date AS DATE) + INTERVAL 1 MONTH ELSE CAST(date AS DATE) END, '%Y-%m') END AS kmonth")
     return f"SELECT {l1} AS category_l1, {l2} AS category_l2, {others}, {kmonth} FROM records_unmapped"

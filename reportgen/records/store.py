@@ -193,8 +193,21 @@ def _across_sources(con: duckdb.DuckDBPyConnection, sources: list[RawSource]) ->
     union = " UNION ALL ".join(f"SELECT {i} AS _src, * FROM ({_typed_select(src, row=True)})"
                                for i, src in enumerate(sources))
     cols = ", ".join(COLUMNS)
-    found = con.execute(f"SELECT list(_src ORDER BY _src, _row)[1:2], list(_row ORDER BY _src, _row)[1:2] FROM ({union}) "
-                        f"GROUP BY {cols} HAVING count(DISTINCT _src) > 1 ORDER BY 1, 2 LIMIT {MAX_REPORTED + 1}").fetchall()
+    # one hash per row, grouped: small and spillable (a GROUP BY of every column with lists of rows ran out of the
+    # connection's bounded memory on two years of records); the candidates are then compared field by field
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _xsrc AS SELECT _src, _row, hash({cols}) AS h, {cols} FROM ({union})")
+    try:
+        keys = con.execute("SELECT h FROM _xsrc GROUP BY h HAVING min(_src) <> max(_src) "
+                           f"ORDER BY min(_src), min(_row) LIMIT {MAX_REPORTED + 1}").fetchall()
+        found = []
+        for (h,) in keys:
+            rows = con.execute(f"SELECT _src, _row, {cols} FROM _xsrc WHERE h = ? ORDER BY _src, _row", [h]).fetchall()
+            first = rows[0]
+            twin = next((r for r in rows if r[0] != first[0] and r[2:] == first[2:]), None)
+            if twin is not None:
+                found.append(((first[0], twin[0]), (first[1], twin[1])))
+    finally:
+        con.execute("DROP TABLE IF EXISTS _xsrc")
     problems = []
     for (a, b), (ra, rb) in found:
         other = sources[a].where(ra)

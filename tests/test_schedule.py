@@ -198,14 +198,6 @@ print("won" if h.claim("briefs", t, sys.argv[1], t, t) else "lost")
 def smtp_server():
     from aiosmtpd.controller import Controller
 
-    class Sink:
-        def __init__(self) -> None:
-            self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-            return "250 OK"
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -322,11 +322,16 @@ def _register_xlsx(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet:
                 return i
         return None
 
-    if sheet is not None:
+    if sheet is not None:                   # a sheet named in the period file is read, hidden or not
         ws = wb[sheet]
-    else:
-        found = [w for w in wb.worksheets if header_row(w) is not None] if known else []
-        ws = found[0] if found else wb.worksheets[0]
+    else:                                   # chosen: never a hidden sheet (an old copy, a lookup list …)
+        visible = [w for w in wb.worksheets if w.sheet_state == "visible"] or wb.worksheets[:1]
+        found = [w for w in visible if header_row(w) is not None] if known else []
+        hidden = [w.title for w in wb.worksheets if w not in visible and known and header_row(w) is not None]
+        if not found and hidden:
+            raise DataError(f"数据错误：文件 {shown} 中表头相符的只有隐藏的工作表 “{hidden[0]}”，隐藏的工作表不会被自动选用。"
+                            f"若数据确在其中，请在期间文件的 sheet 中写明 “{hidden[0]}”，或在 Excel 中取消隐藏。")
+        ws = found[0] if found else visible[0]
     head = (header_row(ws) if known else None) or 1
     for rng in ws.merged_cells.ranges:
         if rng.min_row <= head + 1 and rng.max_row >= head - 1:      # in or next to the header row

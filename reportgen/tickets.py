@@ -33,13 +33,33 @@ def is_ticket_source(columns: tuple[str, ...]) -> bool:
     return "received" in columns and "count" not in columns
 
 
-def aggregate_sql(relation: str, columns: tuple[str, ...], row_column: str | None = None) -> str:
+# a timestamp written with its offset: "2023-07-18T17:00:00Z", "2023-07-19 01:00:00+08:00", "… +0800"
+_OFFSET = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def received_sql(kind: str = "plain", zone: str | None = None) -> str:
+    """``received`` as a local timestamp.  ``kind``: how the engine holds it — ``text`` (a CSV, an Excel
+    export: a value with an offset is converted to ``zone``, one without is local time already), ``tz`` (a
+    timestamp with time zone: converted to ``zone``), ``plain`` (a timestamp without zone: local time)."""
+    if zone is None or kind == "plain":
+        return "CAST(received AS TIMESTAMP)"
+    if kind == "tz":
+        return f"(received AT TIME ZONE '{zone}')"
+    text = "trim(CAST(received AS VARCHAR))"
+    return (f"CASE WHEN regexp_matches({text}, '{_OFFSET}') THEN "
+            f"(CAST(regexp_replace({text}, '\\s+([Zz+-])', '\\1') AS TIMESTAMPTZ) AT TIME ZONE '{zone}') "
+            "ELSE CAST(received AS TIMESTAMP) END")
+
+
+def aggregate_sql(relation: str, columns: tuple[str, ...], row_column: str | None = None,
+                  received: str = "CAST(received AS TIMESTAMP)") -> str:
     """The one GROUP BY from tickets to records, in DuckDB's dialect (transpile with ``for_dialect``).
 
     The inner query groups on cheap values (the month as a truncated timestamp, the half-month as a
     boolean, the raw columns); only the ~10⁵ groups are formatted as text.  ``row_column``: a column whose
-    minimum is kept as ``_row`` (the first file row of each group, for messages that name a row)."""
-    ts = "CAST(received AS TIMESTAMP)"
+    minimum is kept as ``_row`` (the first file row of each group, for messages that name a row).
+    ``received``: the ticket's local time (``received_sql``), from which its month and half-month follow."""
+    ts = received
     dims = [c for c in DIMENSIONS if c in columns]
     inner = [f"DATE_TRUNC('MONTH', {ts}) AS bucket_month", f"EXTRACT(DAY FROM {ts}) >= {SPLIT_DAY} AS late", *dims,
              "COUNT(*) AS count"]
@@ -124,7 +144,8 @@ class DatabaseTickets:
         return f"({self.query}) AS tickets"
 
 
-def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnection, name: str) -> int:
+def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnection, name: str,
+                             zone: str | None = None) -> int:
     """Run the GROUP BY in the database and register its result as ``name`` in DuckDB; returns the number
     of rows fetched (aggregates only: never a ticket)."""
     url = os.environ.get(src.url_env)
@@ -143,7 +164,9 @@ def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnectio
             columns = tuple(d.name for d in cur.description)
             if "received" not in columns:
                 raise DataError(f"数据错误：{src.shown} 缺少必需的列：received（受理时间）。现有的列：{'、'.join(columns)}。")
-            sql = for_dialect(aggregate_sql(src.relation(), columns), "postgres")
+            held = {1184: "tz", 1114: "plain", 1082: "plain"}.get(cur.description[columns.index("received")].type_code,
+                                                                  "text")   # timestamptz, timestamp, date; else text
+            sql = for_dialect(aggregate_sql(src.relation(), columns, received=received_sql(held, zone)), "postgres")
             cur.execute(sql)
             names = [d.name for d in cur.description]
             rows = cur.fetchall()

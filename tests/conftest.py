@@ -1,10 +1,14 @@
+import os
 import shutil
+import tempfile
 import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# the tests' own data files live in pytest's temporary folders: a data root, as a deployment names its export drive
+os.environ.setdefault("REPORTGEN_DATA_ROOTS", tempfile.gettempdir())
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
@@ -15,6 +19,9 @@ def project_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "config", dst)
     for f in (dst / "beijing" / "periods").glob("*.yaml"):
         f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
+    profile = dst / "beijing" / "profile.yaml"        # the data stays where it is: its folder is a data root
+    profile.write_text(profile.read_text(encoding="utf-8").replace("data_roots: [../../data]",
+                                                                   f"data_roots: ['{ROOT}/data']"), encoding="utf-8")
     return dst / "beijing"
 
 

@@ -46,6 +46,10 @@ class _Rows:
         self.rows: list[dict[str, Any]] = []     # column → text or None, and _row
         absent = [c for c, spec in columns.items() if spec.required and c not in self.src.columns]
         if absent:
+            if not any(c in columns for c in self.src.columns):   # not this table: nothing of the file is echoed
+                problems.append(f"数据错误：{self.src.where(None)}，缺少必需的列：{'、'.join(self.fields[c] for c in absent)}。"
+                                "它的第一行没有一个该表的列名（不像是这张考评表）：请检查文件是否放错。")
+                return
             extra = [c for c in self.src.columns if c not in columns]
             hints = []
             for c in absent:

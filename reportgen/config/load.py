@@ -284,6 +284,39 @@ def check_district(profile: Profile, district: str, profile_dir: Path) -> None:
         raise ConfigError(f"配置错误：区 “{district}” 不在 {display_path(profile_dir / 'profile.yaml')} 的 districts 中。{hint}")
 
 
+def data_roots(profile: Profile, profile_dir: Path, period_path: Path) -> list[Path]:
+    """The folders data may be read from: the city folder, the period file's folder, the profile's ``data_roots``
+    and those of ``$REPORTGEN_DATA_ROOTS`` (folders separated by ``os.pathsep``: set by whoever runs the
+    service, e.g. a shared drive of exports; never by a period file)."""
+    extra = [Path(p) for p in os.environ.get("REPORTGEN_DATA_ROOTS", "").split(os.pathsep) if p.strip()]
+    return [profile_dir.resolve(), period_path.parent.resolve(),
+            *((profile_dir / r).resolve() for r in profile.data_roots), *(p.resolve() for p in extra if p.is_absolute())]
+
+
+def confine_paths(profile: Profile, profile_dir: Path, period_file: PeriodFile, ppath: Path, doc: YamlDoc) -> None:
+    """Every path of the period file (sources, district_folder) inside the data roots, judged by where it
+    really leads (``..`` and symbolic links resolved): a period file cannot make a report read ``/etc/shadow``.
+    Nothing of the file outside is read, so nothing of it can be echoed."""
+    roots = data_roots(profile, profile_dir, ppath)
+    allowed = "、".join(dict.fromkeys(display_path(r) for r in roots))
+    shown = display_path(ppath)
+    problems = []
+    entries: list[tuple[tuple, str, str]] = [(("sources", key, i, "path"), s.path, s.path)
+                                             for key, specs in period_file.sources.items()
+                                             for i, s in enumerate(specs) if s.path is not None]
+    if period_file.district_folder:
+        entries.append((("district_folder",), period_file.district_folder,
+                        period_file.district_folder.replace("{district}", "x")))
+    for loc, written, probe in entries:
+        target = (ppath.parent / probe).resolve()
+        if not any(target == r or target.is_relative_to(r) for r in roots):
+            problems.append(located(doc, shown, loc, f"“{written}” 指向 {display_path(target)}，在允许的数据文件夹之外"
+                                    f"（{allowed}）。数据文件须放在城市配置文件夹、期间文件所在的文件夹或 profile.yaml 的 "
+                                    "data_roots 所列的文件夹之内（.. 与符号链接按实际指向判断）"))
+    if problems:
+        raise ConfigError(problems[0], problems)
+
+
 def load_config(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,
                 district: str | None = None,
                 section_types: Mapping[str, type[SectionParams]] | None = None) -> Config:
@@ -326,6 +359,7 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
             f"{period} 不符。复制上一期的期间文件后请改正 period（及 compare、sources）。"
         )
     ppath = ppath.resolve()
+    confine_paths(profile, profile_dir, period_file, ppath, period_doc)
     unknown_section_ids(report_kind, period_file, ppath)
     models = SECTION_PARAMS if section_types is None else section_types
     params = validate_sections(report_kind, kind_path, kind_doc, period_file, ppath, period_doc, models) \

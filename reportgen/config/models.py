@@ -196,6 +196,10 @@ class Profile(Strict):
     taxonomy: str = "taxonomy.yaml"
     districts: list[District] = []
     areas: list[Area] = Field(default=[], description="与区并列承办、但不单列的功能区（如 经济技术开发区），计入所属功能区")
+    data_roots: list[str] = Field(default=[], description="数据文件可以放在哪些文件夹（相对于本城市配置文件夹）；"
+                                  "城市配置文件夹与期间文件所在的文件夹总是可以。sources 与 district_folder 指向其外的路径被拒绝")
+    timezone: str = Field(default="Asia/Shanghai", pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-]+)*$",
+                          description="受理时间带时区（如 …Z、+00:00）的工单换算到的本地时区（IANA 名称），再按日期分考核期")
     population_note: str = Field(default="第七次全国人口普查公布的各区人口数",
                                  description="万人诉求比所用人口的出处（简报原文：第七次全国人口普查公布的北京市2020年度各区人口数）")
 

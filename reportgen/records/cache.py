@@ -50,11 +50,11 @@ def _digest(files: list, profile: Profile, taxonomy: Taxonomy, known: "KnownName
 KEPT_ENTRIES = 12
 
 
-def _keep(con: duckdb.DuckDBPyConnection, cache: Path, digest: str, rejects: list) -> None:
+def _keep(con: duckdb.DuckDBPyConnection, cache: Path, digest: str, rejects: list, notices: list[str]) -> None:
     """The checked ``records_text`` and its rejects into the cache (temporary names, then renamed: a reader
     never sees half an entry; the Parquet file, renamed last, marks the entry complete)."""
     try:
-        write_atomic(cache / f"{digest}.json", json.dumps({"rejects": [r.__dict__ for r in rejects]},
+        write_atomic(cache / f"{digest}.json", json.dumps({"rejects": [r.__dict__ for r in rejects], "notices": notices},
                                                           ensure_ascii=False).encode("utf-8"), durable=False)
         with replacing(cache / f"{digest}.parquet", durable=False) as tmp:
             con.execute(f"COPY records_text TO '{_sql_str(str(tmp))}' (FORMAT parquet)")

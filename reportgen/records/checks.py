@@ -124,6 +124,12 @@ def _month_problem(value: str | None) -> str:
     return f"字段 {FIELD_NAMES['month']}的值 “{value or ''}” 不是“年-月”格式。{hint}"
 
 
+def _month_date_problem(pair: str) -> str:
+    month, date = pair.split("\x1f", 1)
+    return (f"字段 {FIELD_NAMES['month']}的值 “{month}” 与字段 {FIELD_NAMES['date']}的值 “{date}” 不在同一个月："
+            "该行会按月份计入一个月、按日期（考核期）计入另一个月。请改正其中之一。")
+
+
 def _l2_problem(src: RawSource, row: int, pair: str, taxonomy: Taxonomy) -> Problem:
     l1, l2 = pair.split("\x1f", 1)
     return Problem(src, row, f"字段 {FIELD_NAMES['category_l2']}的值 “{l2}” 不是一级分类“{l1}”下的二级分类。"
@@ -156,6 +162,9 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
         for m in missing:
             guess = difflib.get_close_matches(m, extra, n=1, cutoff=0.5)
             hints.append(f"{FIELD_NAMES[m]}" + (f"（是否是 “{guess[0]}”？）" if guess else ""))
+        if not any(c in COLUMNS for c in src.columns):     # not a records file: nothing of it is echoed
+            return [Problem(src, None, f"缺少必需的列：{'、'.join(FIELD_NAMES[m] for m in missing)}。它的第一行没有一个受理记录的列名"
+                                       "（不像是受理记录文件）：请检查 sources 中的文件是否选错。")]
         return [Problem(src, None, f"缺少必需的列：{'、'.join(hints)}。现有的列：{'、'.join(src.columns)}。")]
     problems: list[Problem] = []
     n = src.name
@@ -186,6 +195,12 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     if "month" in src.columns:
         checks.append(("month, date" if "date" in src.columns else "month", month_cond, "CAST(month AS VARCHAR)",
                        lambda row, value: Problem(src, row, _month_problem(value))))
+    if "month" in src.columns and "date" in src.columns:     # a row counted in one month by month, another by date
+        ms, ds = month_sql("month"), "TRY_CAST(date AS DATE)"
+        checks.append(("month, date", f"month IS NOT NULL AND {ds} IS NOT NULL AND regexp_full_match({ms}, {strict}) "
+                       f"AND {ms} <> strftime({ds}, '%Y-%m')",
+                       "CAST(month AS VARCHAR) || '\x1f' || CAST(date AS VARCHAR)",
+                       lambda row, value: Problem(src, row, _month_date_problem(value))))
     for field, names in allowed.items():
         in_list = ", ".join(f"'{_sql_str(k)}'" for k in names)
         checks.append((field, f"{field} IS NULL OR {field} NOT IN ({in_list})", field,
@@ -225,4 +240,30 @@ def _check_source(con: duckdb.DuckDBPyConnection, src: RawSource, profile: Profi
     if not con.execute(f"SELECT 1 FROM {n} LIMIT 1").fetchall():
         problems.append(Problem(src, None, "只有表头，没有数据行。"))
     problems.sort(key=lambda p: (p.row or 0))
+    return problems
+
+
+def _duplicate_tickets(con: duckdb.DuckDBPyConnection, sources: list[RawSource], every: bool = False) -> list[Problem]:
+    """The same ticket (``ticket_id``) twice, in one ticket file or in two, would be counted twice: each later
+    occurrence is a problem naming the first.  One GROUP BY of the ids (spillable), then only the repeated ones."""
+    union = " UNION ALL ".join(f"SELECT {i} AS _src, _row, trim(CAST(ticket_id AS VARCHAR)) AS t FROM {s.name} "
+                               "WHERE ticket_id IS NOT NULL AND trim(CAST(ticket_id AS VARCHAR)) <> ''"
+                               for i, s in enumerate(sources))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _tickets AS {union}")
+    try:
+        limit = "" if every else f" LIMIT {MAX_REPORTED + 1}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _twice AS SELECT t FROM _tickets GROUP BY t HAVING count(*) > 1{limit}")
+        rows = con.execute("SELECT t, list([_src, _row] ORDER BY _src, _row) FROM _tickets WHERE t IN (SELECT t FROM _twice) "
+                           "GROUP BY t ORDER BY min(_src), min(_row)").fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _tickets")
+        con.execute("DROP TABLE IF EXISTS _twice")
+    problems = []
+    for ticket, places in rows:
+        (src0, row0), *later = places
+        for src, row in later if every else later[:1]:
+            first = f"第 {row0} 行" if src == src0 else sources[src0].where(row0)
+            problems.append(Problem(sources[src], row, f"字段 ticket_id（工单编号）的值 “{ticket}” 与{first}相同："
+                                                       "同一张工单出现两次，会被计算两次。请删去重复的行。"))
+    problems.sort(key=lambda p: (p.source.name, p.row or 0))
     return problems

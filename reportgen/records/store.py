@@ -16,7 +16,7 @@ from ..periods import Period
 from ..sources import RawSource, register_source
 from ..tickets import DatabaseTickets, fetch_database_aggregate, is_ticket_source
 from .cache import _digest, _keep
-from .checks import _check_months, _check_source, _leave_out
+from .checks import _check_months, _check_source, _duplicate_tickets, _leave_out
 from .contract import (
     ALIASES,
     COLUMNS,
@@ -47,6 +47,7 @@ class RecordStore:
         self._memo: dict[tuple, pd.DataFrame] = {}   # group-by results (a store is rebuilt when its files change)
         self.fetched_rows: dict[str, int] = {}        # rows fetched from each database source (aggregates)
         self.rejects: list[Reject] = []                # rows left out (period file: bad_rows: skip)
+        self.notices: list[str] = []                   # told to the user: rows outside the months the report reads
         self.query_seconds = 0.0                       # time spent in group-bys (bench/annual.py: the data stage)
 
     # --- building -------------------------------------------------------------------------
@@ -80,6 +81,7 @@ class RecordStore:
                 _as_enums(con)
                 store = cls(con, [], applied)
                 store.rejects = [Reject(**r) for r in kept["rejects"]]
+                store.notices = list(kept.get("notices", []))
                 return store
         seen: dict[Path, int] = {}
         for i, spec in enumerate(files):         # the same file twice counts every row twice
@@ -95,22 +97,34 @@ class RecordStore:
         for i, spec in enumerate(files):
             if isinstance(spec, DatabaseTickets):            # tickets in a database: aggregated there
                 name = f"src_{i}"
-                fetched[name] = fetch_database_aggregate(spec, con, name)
+                fetched[name] = fetch_database_aggregate(spec, con, name, profile.timezone)
                 cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
                 sources.append(RawSource(name, None, spec.shown, "database", None, cols, grouped=True))
                 continue
             path, fmt, sheet, *rest = spec
             src = register_source(con, f"src_{i}", path, fmt, sheet, encoding=rest[0] if rest else None,
                                   aliases=ALIASES)
-            if is_ticket_source(src.columns):                # one row per ticket: aggregated by DuckDB, once
-                src = _aggregated_tickets(con, src)
             sources.append(src)
+        rejects: list[Reject] = []
+        tickets = [j for j, s in enumerate(sources) if s.fmt != "database" and is_ticket_source(s.columns)]
+        with_ids = [sources[j] for j in tickets if "ticket_id" in sources[j].columns]
+        if with_ids:                                         # the same ticket twice, in a file or across files
+            twice = _duplicate_tickets(con, with_ids, every=skip_bad)
+            if twice and not skip_bad:
+                _refuse(twice)
+            if twice:
+                left, kept = _leave_out(con, twice, with_ids)
+                rejects += left
+                renamed = {a.name: b for a, b in zip(with_ids, kept)}
+                sources = [renamed.get(s.name, s) for s in sources]
+        for j in tickets:                                    # one row per ticket: aggregated by DuckDB, once
+            sources[j] = _aggregated_tickets(con, sources[j], profile.timezone)
         problems: list[Problem] = []
         for src in sources:
             problems += _check_source(con, src, profile, taxonomy, known, every=skip_bad)
-        rejects: list[Reject] = []
         if skip_bad and problems and all(p.row is not None for p in problems):
-            rejects, sources = _leave_out(con, problems, sources)
+            left, sources = _leave_out(con, problems, sources)
+            rejects += left
             problems = []
         if not problems and months is not None:
             for src in sources:
@@ -118,10 +132,8 @@ class RecordStore:
         if not problems and len(sources) > 1:
             problems += _across_sources(con, sources)
         if problems:
-            lines = [str(p) for p in problems[:MAX_REPORTED]]
-            if len(problems) > MAX_REPORTED:
-                lines.append(f"……另有 {len(problems) - MAX_REPORTED} 处问题未列出。")
-            raise DataError(lines[0], lines)
+            _refuse(problems)
+        notices = _outside(con, sources, months) if months is not None else []
         union = " UNION ALL ".join(_typed_select(src) for src in sources)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
         # one typed, remapped table: the report's group-bys read it, never the sources again
@@ -133,11 +145,12 @@ class RecordStore:
             raise DataError(f"数据错误：各数据文件的数量合计为 {total} 件，超过了能精确计算的上限 {MAX_TOTAL}。"
                             "请检查 sources 中的文件与 count 列。")
         if digest is not None:
-            _keep(con, cache, digest, rejects)
+            _keep(con, cache, digest, rejects, notices)
         _as_enums(con)
         store = cls(con, sources, applied)
         store.fetched_rows = fetched
         store.rejects = rejects
+        store.notices = notices
         return store
 
     # --- queries ----------------------------------------------------------------------------
@@ -185,6 +198,28 @@ class RecordStore:
 
         filters = tuple((k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in (where or {}).items())
         return Count(self.group(period, (), where)["count"].iloc[0], Source("SUM(count)", filters, period.key))
+
+
+def _outside(con: duckdb.DuckDBPyConnection, sources: list[RawSource], months: tuple[str, str]) -> list[str]:
+    """The rows of each source outside the months the report reads: not counted, and said so (a 2023 export
+    with the first days of 2024, a file of three years for a one-year report)."""
+    out = []
+    for src in sources:
+        n, total, lo, hi = con.execute(
+            f"SELECT count(*), sum(CAST(count AS HUGEINT)), min(month), max(month) FROM ({_typed_select(src)}) "
+            "WHERE month < ? OR month > ?", list(months)).fetchone()
+        if n:
+            span = lo if lo == hi else f"{lo} 至 {hi}"
+            out.append(f"提示：文件 {src.shown} 中有 {n} 行（共 {total} 件）的受理月份为 {span}，不在本报告所读的期间"
+                       f"（{months[0]} 至 {months[1]}）内，未计入本报告。")
+    return out
+
+
+def _refuse(problems: list[Problem]) -> None:
+    lines = [str(p) for p in problems[:MAX_REPORTED]]
+    if len(problems) > MAX_REPORTED:
+        lines.append(f"……另有 {len(problems) - MAX_REPORTED} 处问题未列出。")
+    raise DataError(lines[0], lines)
 
 
 def _across_sources(con: duckdb.DuckDBPyConnection, sources: list[RawSource]) -> list[Problem]:

@@ -14,7 +14,7 @@ from ..atomic import replacing
 from ..errors import DataError
 from ..periods import ASSESSMENT_DAY
 from ..sources import RawSource, derived_file
-from ..tickets import aggregate_sql, run_with_progress
+from ..tickets import aggregate_sql, received_sql, run_with_progress
 from .contract import COLUMNS, ENUMS, _sql_str, count_sql, month_sql
 
 if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
@@ -61,11 +61,13 @@ def _as_enums(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE records_text")
 
 
-def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource) -> RawSource:
+def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource, zone: str | None = None) -> RawSource:
     """The ticket file's records: its one GROUP BY, kept in the cache (``.cache/tickets``) under the file's
     path, size and time and the statement, so the next report of the same tickets (the other districts'
     briefs, the preview, a re-run) reads ~10⁵ aggregate rows instead of millions of tickets."""
-    sql = aggregate_sql(src.name, src.columns, row_column="_row")
+    kind = con.execute(f"SELECT column_type FROM (DESCRIBE {src.name}) WHERE column_name = 'received'").fetchone()[0]
+    held = "tz" if kind == "TIMESTAMP WITH TIME ZONE" else "plain" if kind.startswith("TIMESTAMP") or kind == "DATE" else "text"
+    sql = aggregate_sql(src.name, src.columns, row_column="_row", received=received_sql(held, zone))
     cached = derived_file("tickets", src.path, f"{src.fmt}|{sql}", ".parquet")
     name = f"{src.name}_agg"
     if not cached.is_file():

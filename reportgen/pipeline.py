@@ -135,6 +135,8 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     with provenance.collecting() as manifest:
         doc = build_report(cfg, store, data, compare=plan.compare)
         rejects = list(store.rejects) if store is not None else []
+        if store is not None:
+            doc.notices.extend(store.notices)          # e.g. rows outside the report's months: not counted, said so
         if rejects:
             _note_rejects(doc, manifest, len(rejects))
         _note_footnote_calls(doc, manifest)

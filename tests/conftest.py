@@ -12,17 +12,52 @@ os.environ.setdefault("REPORTGEN_DATA_ROOTS", tempfile.gettempdir())
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+def copy_config(dst: Path) -> Path:
+    """config/ copied to ``dst`` with its period files (and templates) still pointing at the sample data, and
+    the sample data's folder named a data root of the copy: the city folder of the copy is returned."""
+    shutil.copytree(ROOT / "config", dst)
+    periods = dst / "beijing" / "periods"
+    for f in [*periods.glob("*.yaml"), *(periods / "templates").glob("*.yaml")]:
+        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
+    profile = dst / "beijing" / "profile.yaml"        # the data stays where it is: its folder is a data root
+    text = profile.read_text(encoding="utf-8")
+    assert "data_roots: [../../data]" in text
+    profile.write_text(text.replace("data_roots: [../../data]", f"data_roots: ['{ROOT}/data']"), encoding="utf-8")
+    return dst / "beijing"
+
+
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A copy of config/ (to break on purpose) whose period file still points at the sample data."""
-    dst = tmp_path / "config"
-    shutil.copytree(ROOT / "config", dst)
-    for f in (dst / "beijing" / "periods").glob("*.yaml"):
-        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
-    profile = dst / "beijing" / "profile.yaml"        # the data stays where it is: its folder is a data root
-    profile.write_text(profile.read_text(encoding="utf-8").replace("data_roots: [../../data]",
-                                                                   f"data_roots: ['{ROOT}/data']"), encoding="utf-8")
-    return dst / "beijing"
+    return copy_config(tmp_path / "config")
+
+
+@pytest.fixture(scope="session")
+def annual_cfg():
+    """The annual 2023 configuration of config/beijing, read once (tests that open record stores of their own)."""
+    import reportgen.reports  # noqa: F401  (registers the section types, whose parameters load_config checks)
+    from reportgen.config import load_config
+
+    return load_config("annual", "2023", ROOT / "config" / "beijing")
+
+
+def open_store(cfg, *files, **kw):
+    """A record store of ``files`` (paths) with the profile and taxonomy of ``cfg``, over 2022-01 to 2023-12."""
+    from reportgen.records import RecordStore
+
+    return RecordStore.open([(Path(f), None, kw.pop("sheet", None)) for f in files], cfg.profile, cfg.taxonomy,
+                            as_of="2024-01", months=kw.pop("months", ("2022-01", "2023-12")), **kw)
+
+
+def refused(cfg, *files, **kw) -> list[str]:
+    """The messages with which opening a store of ``files`` is refused: each the project's 数据错误, none internal."""
+    from reportgen.errors import ReportError
+
+    with pytest.raises(ReportError) as exc:
+        open_store(cfg, *files, **kw)
+    msgs = list(exc.value.problems)
+    assert msgs and all(m.startswith("数据错误：") and "内部错误" not in m for m in msgs), msgs
+    return msgs
 
 
 def pdftotext(pdf: Path, *args: str) -> str:

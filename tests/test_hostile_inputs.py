@@ -17,30 +17,11 @@ import reportgen.reports  # noqa: F401  (registers the section types, whose para
 from reportgen.config import load_config
 from reportgen.config.load import display_path as S
 from reportgen.errors import ReportError
-from reportgen.records import RecordStore
 
-from .conftest import ROOT
+from .conftest import open_store, refused
 
 TICKETS = "ticket_id,received,channel,disposition,category_l1,category_l2\n"
 TICKET = "{},{},电话,派单,住房,小区配套\n"
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return load_config("annual", "2023", ROOT / "config" / "beijing")
-
-
-def open_store(cfg, *files, **kw):
-    return RecordStore.open([(Path(f), None, kw.pop("sheet", None)) for f in files], cfg.profile, cfg.taxonomy,
-                            as_of="2024-01", months=kw.pop("months", ("2022-01", "2023-12")), **kw)
-
-
-def refused(cfg, *files, **kw) -> list[str]:
-    with pytest.raises(ReportError) as exc:
-        open_store(cfg, *files, **kw)
-    msgs = list(exc.value.problems)
-    assert msgs and all(m.startswith("数据错误：") and "内部错误" not in m for m in msgs), msgs
-    return msgs
 
 
 def by_bucket(store) -> dict[tuple[str, str], int]:
@@ -49,30 +30,30 @@ def by_bucket(store) -> dict[tuple[str, str], int]:
 
 
 # ─── the same ticket twice ───────────────────────────────────────────────────────────────────────
-def test_the_same_ticket_twice_in_a_ticket_file_is_refused(cfg, tmp_path):
+def test_the_same_ticket_twice_in_a_ticket_file_is_refused(annual_cfg, tmp_path):
     f = tmp_path / "t.csv"
     f.write_text(TICKETS + TICKET.format("A1", "2023-07-01 08:00:00") + TICKET.format("A2", "2023-07-02 08:00:00")
                  + TICKET.format("A1", "2023-07-01 08:00:00"), encoding="utf-8")
-    [msg] = refused(cfg, f)
+    [msg] = refused(annual_cfg, f)
     assert msg == (f"数据错误：文件 {S(f)} 第 4 行，字段 ticket_id（工单编号）的值 “A1” 与第 2 行相同："
                    "同一张工单出现两次，会被计算两次。请删去重复的行。")
 
 
-def test_the_same_ticket_in_two_ticket_files_is_refused_naming_both(cfg, tmp_path):
+def test_the_same_ticket_in_two_ticket_files_is_refused_naming_both(annual_cfg, tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text(TICKETS + TICKET.format("X9", "2023-06-30 23:00:00"), encoding="utf-8")
     b.write_text(TICKETS + TICKET.format("Y1", "2023-07-01 08:00:00") + TICKET.format("X9", "2023-06-30 23:00:00"),
                  encoding="utf-8")
-    [msg] = refused(cfg, a, b)
+    [msg] = refused(annual_cfg, a, b)
     assert msg == (f"数据错误：文件 {S(b)} 第 3 行，字段 ticket_id（工单编号）的值 “X9” 与文件 {S(a)} 第 2 行相同："
                    "同一张工单出现两次，会被计算两次。请删去重复的行。")
 
 
-def test_with_bad_rows_skip_the_second_ticket_is_left_out_and_kept(cfg, tmp_path):
+def test_with_bad_rows_skip_the_second_ticket_is_left_out_and_kept(annual_cfg, tmp_path):
     f = tmp_path / "t.csv"
     f.write_text(TICKETS + TICKET.format("A1", "2023-07-01 08:00:00") + TICKET.format("A1", "2023-07-01 08:00:00"),
                  encoding="utf-8")
-    store = open_store(cfg, f, skip_bad=True)
+    store = open_store(annual_cfg, f, skip_bad=True)
     assert by_bucket(store) == {("2023-07", "2023-07-01"): 1}
     [reject] = store.rejects
     assert (reject.row, reject.values["ticket_id"]) == (3, "A1") and "同一张工单出现两次" in reject.reason
@@ -86,23 +67,23 @@ OFFSET_FORMS = [("{}Z", 0), ("{}+00:00", 0), ("{} +0000", 0), ("{}+08:00", 8), (
 @given(moment=st.datetimes(min_value=dt.datetime(2022, 1, 2), max_value=dt.datetime(2023, 12, 30)).map(
            lambda t: t.replace(microsecond=0)),
        form=st.sampled_from(OFFSET_FORMS))
-def test_a_timestamp_with_an_offset_is_bucketed_by_its_beijing_time(cfg, tmp_path, moment, form):
+def test_a_timestamp_with_an_offset_is_bucketed_by_its_beijing_time(annual_cfg, tmp_path, moment, form):
     """The month and the half-month (the 19th) of a ticket follow its local time in the profile's time zone."""
     pattern, hours = form
     f = tmp_path / "t.csv"
     f.write_text(TICKETS + TICKET.format("T1", pattern.format(moment.isoformat())), encoding="utf-8")
     local = moment if hours is None else moment - dt.timedelta(hours=hours) + dt.timedelta(hours=8)
     day = "19" if local.day >= 19 else "01"
-    assert by_bucket(open_store(cfg, f)) == {(f"{local:%Y-%m}", f"{local:%Y-%m}-{day}"): 1}
+    assert by_bucket(open_store(annual_cfg, f)) == {(f"{local:%Y-%m}", f"{local:%Y-%m}-{day}"): 1}
 
 
-def test_a_utc_ticket_of_the_18th_evening_belongs_to_the_next_assessment_period(cfg, tmp_path):
+def test_a_utc_ticket_of_the_18th_evening_belongs_to_the_next_assessment_period(annual_cfg, tmp_path):
     f = tmp_path / "t.csv"
     f.write_text(TICKETS + TICKET.format("T1", "2023-07-18T17:00:00Z"), encoding="utf-8")
-    assert by_bucket(open_store(cfg, f)) == {("2023-07", "2023-07-19"): 1}
+    assert by_bucket(open_store(annual_cfg, f)) == {("2023-07", "2023-07-19"): 1}
 
 
-def test_a_parquet_timestamp_with_time_zone_is_read_as_beijing_time(cfg, tmp_path):
+def test_a_parquet_timestamp_with_time_zone_is_read_as_beijing_time(annual_cfg, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -111,31 +92,31 @@ def test_a_parquet_timestamp_with_time_zone_is_read_as_beijing_time(cfg, tmp_pat
     pq.write_table(pa.table({"ticket_id": ["T1"], "received": pa.array([when], pa.timestamp("us", tz="UTC")),
                              "channel": ["电话"], "disposition": ["派单"], "category_l1": ["住房"],
                              "category_l2": ["小区配套"]}), f)
-    assert by_bucket(open_store(cfg, f)) == {("2023-07", "2023-07-19"): 1}
+    assert by_bucket(open_store(annual_cfg, f)) == {("2023-07", "2023-07-19"): 1}
 
 
 # ─── month and date ───────────────────────────────────────────────────────────────────────────────
-def test_month_and_date_that_disagree_are_refused(cfg, tmp_path):
+def test_month_and_date_that_disagree_are_refused(annual_cfg, tmp_path):
     f = tmp_path / "r.csv"
     f.write_text("month,date,channel,disposition,category_l1,category_l2,count\n"
                  "2023-07,2023-07-19,电话,派单,住房,小区配套,3\n"
                  "2023-07,2023-08-19,电话,派单,住房,小区配套,2\n", encoding="utf-8")
-    [msg] = refused(cfg, f)
+    [msg] = refused(annual_cfg, f)
     assert msg == (f"数据错误：文件 {S(f)} 第 3 行，字段 month（受理月份）的值 “2023-07” 与字段 date（受理日期）的值 "
                    "“2023-08-19” 不在同一个月：该行会按月份计入一个月、按日期（考核期）计入另一个月。请改正其中之一。")
 
 
 # ─── rows outside the report's months ────────────────────────────────────────────────────────────
-def test_rows_outside_the_reports_months_are_not_counted_and_said_so(cfg, tmp_path):
+def test_rows_outside_the_reports_months_are_not_counted_and_said_so(annual_cfg, tmp_path):
     f = tmp_path / "r.csv"
     f.write_text("month,channel,disposition,category_l1,category_l2,count\n"
                  "2023-12,电话,派单,住房,小区配套,3\n2024-01,电话,派单,住房,小区配套,2\n"
                  "2024-02,电话,派单,住房,小区配套,4\n", encoding="utf-8")
-    store = open_store(cfg, f)
+    store = open_store(annual_cfg, f)
     assert store.notices == [f"提示：文件 {S(f)} 中有 2 行（共 6 件）的受理月份为 2024-01 至 2024-02，不在本报告所读的期间"
                              "（2022-01 至 2023-12）内，未计入本报告。"]
-    again = open_store(cfg, f, cache=tmp_path / "cache")
-    assert open_store(cfg, f, cache=tmp_path / "cache").notices == again.notices == store.notices   # cached too
+    again = open_store(annual_cfg, f, cache=tmp_path / "cache")
+    assert open_store(annual_cfg, f, cache=tmp_path / "cache").notices == again.notices == store.notices   # cached too
 
 
 # ─── a hidden sheet ───────────────────────────────────────────────────────────────────────────────
@@ -152,13 +133,13 @@ def _workbook(path: Path, sheets: list[tuple[str, str, int]]) -> None:
     wb.save(path)
 
 
-def test_a_hidden_sheet_is_never_chosen_over_a_visible_one(cfg, tmp_path):
+def test_a_hidden_sheet_is_never_chosen_over_a_visible_one(annual_cfg, tmp_path):
     f = tmp_path / "r.xlsx"
     _workbook(f, [("旧数据", "hidden", 999), ("2023年", "visible", 5)])
-    assert by_bucket(open_store(cfg, f)) == {("2023-07", None): 5}
+    assert by_bucket(open_store(annual_cfg, f)) == {("2023-07", None): 5}
 
 
-def test_only_a_hidden_sheet_with_the_columns_is_refused_unless_named(cfg, tmp_path):
+def test_only_a_hidden_sheet_with_the_columns_is_refused_unless_named(annual_cfg, tmp_path):
     f = tmp_path / "r.xlsx"
     _workbook(f, [("说明", "visible", 0), ("数据", "hidden", 7)])
     from openpyxl import load_workbook
@@ -167,10 +148,10 @@ def test_only_a_hidden_sheet_with_the_columns_is_refused_unless_named(cfg, tmp_p
     wb["说明"].delete_rows(1, 2)
     wb["说明"].append(["本工作簿的数据见另一张表"])
     wb.save(f)
-    [msg] = refused(cfg, f)
+    [msg] = refused(annual_cfg, f)
     assert msg == (f"数据错误：文件 {S(f)} 中表头相符的只有隐藏的工作表 “数据”，隐藏的工作表不会被自动选用。"
                    "若数据确在其中，请在期间文件的 sheet 中写明 “数据”，或在 Excel 中取消隐藏。")
-    assert by_bucket(open_store(cfg, f, sheet="数据")) == {("2023-07", None): 7}
+    assert by_bucket(open_store(annual_cfg, f, sheet="数据")) == {("2023-07", None): 7}
 
 
 # ─── data paths outside the data roots ───────────────────────────────────────────────────────────
@@ -201,9 +182,9 @@ def test_a_symbolic_link_out_of_the_data_roots_is_refused(project_copy, tmp_path
     assert f"“link.parquet” 指向 {S(Path('/etc/passwd'))}，在允许的数据文件夹之外" in exc.value.problems[0]
 
 
-def test_a_file_that_is_not_a_records_file_is_refused_without_echoing_it(cfg, tmp_path):
+def test_a_file_that_is_not_a_records_file_is_refused_without_echoing_it(annual_cfg, tmp_path):
     f = tmp_path / "secret.csv"
     f.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon\n", encoding="utf-8")
-    [msg] = refused(cfg, f)
+    [msg] = refused(annual_cfg, f)
     assert "root:x" not in msg and "daemon" not in msg
     assert msg.startswith(f"数据错误：文件 {S(f)}，缺少必需的列：month（受理月份）、") and "不像是受理记录文件" in msg

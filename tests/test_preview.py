@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, pdftotext
+from .conftest import ROOT, copy_config, pdftotext
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"   # installed by scripts/setup.sh (Debian's package)
 
@@ -38,9 +38,7 @@ def preview(tmp_path_factory):
     """A running preview of the annual report on a copy of config/ (module scope: one server for the flow)."""
     tmp = tmp_path_factory.mktemp("preview")
     config = tmp / "config"
-    shutil.copytree(ROOT / "config", config)
-    for f in (config / "beijing" / "periods").glob("*.yaml"):
-        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
+    copy_config(config)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "preview", "annual", "--period", "2023",
                              "--config", str(config / "beijing"), "--port", str(port)],

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
 import threading
 import time
@@ -31,7 +30,7 @@ from reportgen.preview import edit
 from reportgen.preview.app import MAX_BODY, create_app
 from reportgen.preview.session import Session
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_config
 
 HOST = "127.0.0.1:8765"
 
@@ -43,9 +42,7 @@ def _yaml(path: Path):
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("preview-security")
-    shutil.copytree(ROOT / "config", tmp / "config")
-    for f in (tmp / "config" / "beijing" / "periods").glob("*.yaml"):
-        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
+    copy_config(tmp / "config")
     session = Session("annual", "2023", tmp / "config" / "beijing", out_dir=tmp / "out")
     session.rebuild()
     assert session.built is not None, session.state.error

@@ -30,7 +30,7 @@ from reportgen.schedule.config import load_schedule
 from reportgen.schedule.mail import Mailer
 from reportgen.schedule.runner import Outcome, Runner, latest_fire, period_for
 
-from .conftest import ROOT
+from .conftest import ROOT, copy_config
 
 TZ = ZoneInfo("Asia/Shanghai")
 ALL16 = ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石景山区", "门头沟区", "房山区", "通州区", "顺义区",
@@ -57,11 +57,7 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def city(tmp_path) -> Path:
     """A copy of config/ whose period files and template point at the sample data; its own schedule."""
-    dst = tmp_path / "config"
-    shutil.copytree(ROOT / "config", dst)
-    for f in [*(dst / "beijing" / "periods").glob("*.yaml"), *(dst / "beijing" / "periods" / "templates").glob("*.yaml")]:
-        f.write_text(f.read_text(encoding="utf-8").replace("../../../data/", f"{ROOT}/data/"), encoding="utf-8")
-    return dst / "beijing"
+    return copy_config(tmp_path / "config")
 
 
 def write_schedule(city: Path, *, cron: str = "0 6 19 * *", districts: str = "all", port: int = 25,

@@ -134,7 +134,9 @@ class RecordStore:
         if problems:
             _refuse(problems)
         notices = _outside(con, sources, months) if months is not None else []
-        union = " UNION ALL ".join(_typed_select(src) for src in sources)
+        within = "" if months is None else (      # rows outside the report's months are left out (told above)
+            " WHERE month BETWEEN {} AND {}".format(*(duckdb.ConstantExpression(m) for m in months)))
+        union = " UNION ALL ".join(f"SELECT * FROM ({_typed_select(src)}){within}" for src in sources)
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
         # one typed, remapped table: the report's group-bys read it, never the sources again
         con.execute("DROP TABLE IF EXISTS records")

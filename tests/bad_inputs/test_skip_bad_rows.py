@@ -7,6 +7,7 @@ import csv
 import subprocess
 import sys
 
+from reportgen.config.load import display_path
 from reportgen.pipeline import build, rejects_path, render_to_pdf
 
 from ..conftest import pdftotext
@@ -30,7 +31,8 @@ def _with_extra_file(project_copy, text: str, mode: str | None):
 
 def test_bad_rows_are_left_out_listed_and_counted(project_copy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    _with_extra_file(project_copy, BAD, "skip")
+    _with_extra_file(project_copy, BAD + "2024-02,电话,直接答复,住房,小区配套,7\n"       # row 5: after the year
+                     "2023-03,电话,直接答复,住房,小区配套,1\n", "skip")
     built = build("annual", "2023", config_dir=project_copy)
     out = tmp_path / "annual-2023.pdf"
     render_to_pdf(built, out)
@@ -45,7 +47,9 @@ def test_bad_rows_are_left_out_listed_and_counted(project_copy, tmp_path, monkey
     text = "".join(pdftotext(out).split())
     assert "说明：受理记录中有3行不符合要求，未计入本报告的统计；每一行及其原因见与本报告同名、扩展名为.rejects.csv的文件。" in text
     assert any("3 行不合格" in n for n in built.doc.notices)
-    # the rest of the report is the sample's: the good rows only (the extra file had none)
+    assert f"提示：文件 {display_path(project_copy / 'periods' / 'extra.csv')} 中有 1 行（共 7 件）的受理月份为 2024-02" \
+           "，不在本报告所读的期间（2022-01 至 2023-12）内，未计入本报告。" in built.doc.notices
+    # the rest of the report is the sample's and the extra file's one good row
     assert "2143.8万件" in text
 
 

@@ -188,3 +188,18 @@ def test_a_file_that_is_not_a_records_file_is_refused_without_echoing_it(annual_
     [msg] = refused(annual_cfg, f)
     assert "root:x" not in msg and "daemon" not in msg
     assert msg.startswith(f"数据错误：文件 {S(f)}，缺少必需的列：month（受理月份）、") and "不像是受理记录文件" in msg
+
+
+def test_a_data_folder_outside_the_project_is_read_only_when_named_a_data_root(project_copy, tmp_path, monkeypatch):
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "r.csv").write_text("month,channel,disposition,category_l1,category_l2,count\n", encoding="utf-8")
+    period = project_copy / "periods" / "annual-2023.yaml"
+    period.write_text(period.read_text(encoding="utf-8").replace("  records:\n", f"  records:\n    - path: {export}/r.csv\n", 1),
+                      encoding="utf-8")
+    monkeypatch.delenv("REPORTGEN_DATA_ROOTS")
+    with pytest.raises(ReportError) as exc:
+        load_config("annual", "2023", project_copy)
+    assert f"“{export}/r.csv” 指向 {S(export / 'r.csv')}，在允许的数据文件夹之外" in exc.value.problems[0]
+    monkeypatch.setenv("REPORTGEN_DATA_ROOTS", f"/nonexistent:{export}")
+    assert load_config("annual", "2023", project_copy).period_file.sources["records"][0].path == f"{export}/r.csv"

@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="empty the chart cache first (every chart drawn)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from reportgen.pipeline import cache_dir
+    from reportgen.workspace import cache_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reportgen.pipeline import cache_dir  # noqa: E402
+from reportgen.workspace import cache_dir  # noqa: E402
 
 ANCHOR = "开通以来共互相转办群众反映4.8万件。"
 

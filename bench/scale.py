@@ -43,7 +43,8 @@ FULL = 21_438_000          # about the 2023 sample's total
 def child(config: str, out: str, render: bool) -> None:
     """Runs in a fresh process: time the data stage (and the render), print JSON."""
     from reportgen import records
-    from reportgen.pipeline import build, render_to_pdf
+    from reportgen.pipeline import build
+    from reportgen.publish import render_to_pdf
 
     spent = {"group": 0.0}
     original = records.RecordStore.group

@@ -6,12 +6,14 @@ checked by ``lint-imports`` in .ci/run)::
     cli
     schedule | preview
     batch
-    pipeline | check
+    publish | check
+    pipeline
+    inputs | notes
     render
     reports
     charts | narrative | metrics | fingerprint
-    assessment | records
-    sources | tickets
+    assessment | records | ranking_tables
+    sources | tickets | plan
     config | periods | numbers
     provenance | yamlio | workspace | atomic
     errors

@@ -1,7 +1,7 @@
 """Per-district reports in a batch: every district's brief in parallel worker processes.
 
 Each worker builds and lays out whole briefs; the assessment tables are read once per worker
-(:func:`reportgen.pipeline.load_brief_data` caches them).  A district that fails is reported
+(:func:`reportgen.inputs.load_brief_data` caches them).  A district that fails is reported
 with its Chinese message and does not stop the others.
 """
 
@@ -45,7 +45,8 @@ def _peak_mb() -> float:
 def render_one(kind: str, period: str, config_dir: Path | None, district: str, out: Path,
                strict: bool = False, debug: bool = False) -> Result:
     """Build and write one district's report; never raises (the error is in the result)."""
-    from .pipeline import build, render_to_pdf
+    from .pipeline import build
+    from .publish import render_to_pdf
 
     t0 = time.perf_counter()
     result = Result(district, out)
@@ -176,7 +177,7 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
         # no data and started no threads yet); spawn elsewhere
         import weasyprint  # noqa: F401  (imported once here, inherited by the forked workers)
 
-        from . import pipeline  # noqa: F401
+        from . import pipeline, publish  # noqa: F401
         from .reports import brief, case  # noqa: F401
 
         methods = multiprocessing.get_all_start_methods()

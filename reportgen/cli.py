@@ -1,6 +1,6 @@
 """Command line: ``reportgen render annual --period 2023``.
 
-Thin layer: options are parsed here, the work happens in :mod:`reportgen.pipeline`.
+Thin layer: options are parsed here, the work happens in :mod:`reportgen.pipeline` and :mod:`reportgen.publish`.
 Errors meant for analysts (``ReportError``) print their Chinese message and exit 2;
 ``--debug`` shows the traceback instead.
 """
@@ -94,7 +94,8 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
 
     if quiet:
         os.environ["REPORTGEN_QUIET"] = "1"
-    from .pipeline import build, render_to_pdf, standalone_html
+    from .pipeline import build
+    from .publish import render_to_pdf, standalone_html
     from .render import write_atomic
 
     if all_districts:
@@ -395,7 +396,7 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
     from .check import check as run_check
     from .config.load import default_config_dir, load_model
     from .config.models import Profile
-    from .pipeline import manifest_path
+    from .publish import manifest_path
 
     manifest = manifest or manifest_path(pdf)
     if not manifest.exists():
@@ -444,18 +445,24 @@ def schema(out: Path) -> None:
 @click.option("--table", default="tickets", show_default=True, help="工单表名。")
 @click.option("--columns", default="received,channel,disposition,category_l1,category_l2,district,street,"
               "handler_level,handler,topic,tag", show_default=True, help="工单表中有的列（逗号分隔）。")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="城市配置目录（其 profile.yaml 的 assessment_day 决定考核期的分界日）。")
 @_friendly
-def sql(dialect: str, table: str, columns: str) -> None:
+def sql(dialect: str, table: str, columns: str, config_dir: Path | None) -> None:
     """打印把工单汇总为受理记录的那一条 SQL（在集群引擎上执行，结果导出为 Parquet 后作为数据文件）。"""
     from sqlglot.dialects.dialect import Dialect
 
+    from .config.load import default_config_dir, load_model
+    from .config.models import Profile
     from .errors import ConfigError
     from .tickets import aggregate_sql, for_dialect
 
     known = sorted(k for k in Dialect.classes if k)
     if dialect not in known:
         raise ConfigError(f"参数错误：--dialect “{dialect}” 不是 SQLGlot 支持的方言。可用的方言：{'、'.join(known)}。")
-    click.echo(for_dialect(aggregate_sql(table, tuple(c.strip() for c in columns.split(",") if c.strip())), dialect))
+    profile, _ = load_model((config_dir or default_config_dir()) / "profile.yaml", Profile)
+    names = tuple(c.strip() for c in columns.split(",") if c.strip())
+    click.echo(for_dialect(aggregate_sql(table, names, profile.assessment_day), dialect))
 
 
 if __name__ == "__main__":

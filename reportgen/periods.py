@@ -94,19 +94,16 @@ def _shift_key(key: str, years: int) -> str:
     return f"{int(m.group(1)) + years}{m.group(2)}"
 
 
-# The 考核期 boundary: an assessment period runs from the 19th 0:00 of the previous month to the 19th 0:00, and is
-# named by its end month.  The one definition: tickets' buckets, the records' kmonth, the scheduler's period and
-# the periods below all take it from here.
-ASSESSMENT_DAY = 19
-
-
-def parse_period(text: str) -> Period:
+def parse_period(text: str, day: int) -> Period:
     """'2023' → calendar year; '2023-09' → calendar month; '2023-09K' → 考核期 2023-08-19 … 2023-09-19;
-    '2023K' → the twelve 考核期 of 2023 (2022-12-19 … 2023-12-19)."""
+    '2023K' → the twelve 考核期 of 2023 (2022-12-19 … 2023-12-19).  ``day``: the 考核期 boundary (an assessment
+    period runs from that day 0:00 of the previous month to that day 0:00, named by its end month) — the city's
+    ``assessment_day`` in profile.yaml, the one definition that the tickets' buckets, the records' kmonth and the
+    scheduler's period take too."""
     text = str(text).strip()
     if m := re.fullmatch(r"(\d{4})K", text):
         y = int(m.group(1))
-        return Period("assessment_year", dt.date(y - 1, 12, ASSESSMENT_DAY), dt.date(y, 12, ASSESSMENT_DAY), text)
+        return Period("assessment_year", dt.date(y - 1, 12, day), dt.date(y, 12, day), text)
     if m := re.fullmatch(r"(\d{4})", text):
         y = int(m.group(1))
         return Period("year", dt.date(y, 1, 1), dt.date(y + 1, 1, 1), text)
@@ -115,7 +112,7 @@ def parse_period(text: str) -> Period:
         if not 1 <= mo <= 12:
             raise ConfigError(f"配置错误：期间 “{text}” 的月份应在 01–12 之间。")
         if m.group(3):
-            end = dt.date(y, mo, ASSESSMENT_DAY)
+            end = dt.date(y, mo, day)
             return Period("assessment", _add_months(end, -1), end, text)
         start = dt.date(y, mo, 1)
         return Period("month", start, _add_months(start, 1), text)

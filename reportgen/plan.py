@@ -17,11 +17,11 @@ from .config import Config, load_config
 from .periods import Period, parse_period
 
 
-def comparison_of(period: Period, declared: str | None = None) -> Period:
+def comparison_of(period: Period, declared: str | None, day: int) -> Period:
     """The period a report compares with: the period file's ``compare``, else 环比 (the period before) for a
-    考核期 and 同比 (the same period a year earlier) for every calendar period."""
+    考核期 and 同比 (the same period a year earlier) for every calendar period; ``day``: the 考核期 boundary."""
     if declared:
-        return parse_period(declared)
+        return parse_period(declared, day)
     return period.previous() if period.kind == "assessment" else period.year_before()
 
 
@@ -48,8 +48,8 @@ class Plan:
 
 def plan_for(cfg: Config) -> Plan:
     """The plan of a loaded configuration."""
-    period = parse_period(cfg.period_file.period)
-    return Plan(cfg, period, comparison_of(period, cfg.period_file.compare))
+    period = parse_period(cfg.period_file.period, cfg.profile.assessment_day)
+    return Plan(cfg, period, comparison_of(period, cfg.period_file.compare, cfg.profile.assessment_day))
 
 
 def make_plan(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,

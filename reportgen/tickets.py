@@ -22,11 +22,9 @@ from dataclasses import dataclass
 import duckdb
 
 from .errors import ConfigError, DataError
-from .periods import ASSESSMENT_DAY
 
 DIMENSIONS = ("channel", "disposition", "category_l1", "category_l2", "district", "street", "handler_level",
               "handler", "topic", "tag")
-SPLIT_DAY = ASSESSMENT_DAY   # 考核期 boundary: a ticket of the 19th or later belongs to the next assessment period
 
 
 def is_ticket_source(columns: tuple[str, ...]) -> bool:
@@ -51,23 +49,25 @@ def received_sql(kind: str = "plain", zone: str | None = None) -> str:
             "ELSE CAST(received AS TIMESTAMP) END")
 
 
-def aggregate_sql(relation: str, columns: tuple[str, ...], row_column: str | None = None,
+def aggregate_sql(relation: str, columns: tuple[str, ...], day: int, row_column: str | None = None,
                   received: str = "CAST(received AS TIMESTAMP)") -> str:
     """The one GROUP BY from tickets to records, in DuckDB's dialect (transpile with ``for_dialect``).
 
     The inner query groups on cheap values (the month as a truncated timestamp, the half-month as a
     boolean, the raw columns); only the ~10⁵ groups are formatted as text.  ``row_column``: a column whose
     minimum is kept as ``_row`` (the first file row of each group, for messages that name a row).
-    ``received``: the ticket's local time (``received_sql``), from which its month and half-month follow."""
+    ``received``: the ticket's local time (``received_sql``), from which its month and half-month follow;
+    ``day``: the 考核期 boundary (profile.yaml's ``assessment_day``) — a ticket of that day or later is in the
+    month's second half, dated ``YYYY-MM-<day>``."""
     ts = received
     dims = [c for c in DIMENSIONS if c in columns]
-    inner = [f"DATE_TRUNC('MONTH', {ts}) AS bucket_month", f"EXTRACT(DAY FROM {ts}) >= {SPLIT_DAY} AS late", *dims,
+    inner = [f"DATE_TRUNC('MONTH', {ts}) AS bucket_month", f"EXTRACT(DAY FROM {ts}) >= {int(day)} AS late", *dims,
              "COUNT(*) AS count"]
     if row_column:
         inner.append(f"MIN({row_column}) AS _row")
     group = ", ".join(str(i) for i in range(1, 3 + len(dims)))
     month = "STRFTIME(bucket_month, '%Y-%m')"
-    outer = [f"{month} AS month", f"{month} || CASE WHEN late THEN '-{SPLIT_DAY}' ELSE '-01' END AS date",
+    outer = [f"{month} AS month", f"{month} || CASE WHEN late THEN '-{int(day):02d}' ELSE '-01' END AS date",
              *(f"CAST({c} AS VARCHAR) AS {c}" for c in dims), "count"] + (["_row"] if row_column else [])
     return (f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {relation} GROUP BY {group}) AS g")
 
@@ -145,7 +145,7 @@ class DatabaseTickets:
 
 
 def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnection, name: str,
-                             zone: str | None = None) -> int:
+                             zone: str | None, day: int) -> int:
     """Run the GROUP BY in the database and register its result as ``name`` in DuckDB; returns the number
     of rows fetched (aggregates only: never a ticket)."""
     url = os.environ.get(src.url_env)
@@ -166,7 +166,7 @@ def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnectio
                 raise DataError(f"数据错误：{src.shown} 缺少必需的列：received（受理时间）。现有的列：{'、'.join(columns)}。")
             held = {1184: "tz", 1114: "plain", 1082: "plain"}.get(cur.description[columns.index("received")].type_code,
                                                                   "text")   # timestamptz, timestamp, date; else text
-            sql = for_dialect(aggregate_sql(src.relation(), columns, received=received_sql(held, zone)), "postgres")
+            sql = for_dialect(aggregate_sql(src.relation(), columns, day, received=received_sql(held, zone)), "postgres")
             cur.execute(sql)
             names = [d.name for d in cur.description]
             rows = cur.fetchall()

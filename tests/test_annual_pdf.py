@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reportgen.pipeline import build, render_to_pdf
+from reportgen.pipeline import build
+from reportgen.publish import render_to_pdf
 
 from .conftest import ROOT, pdftotext
 
@@ -288,7 +289,7 @@ def test_topics_table_totals_and_top3_units(rendered, pages, edition):
 
 def test_every_number_in_the_pdf_is_in_the_manifest(rendered):
     from reportgen.check import check
-    from reportgen.pipeline import manifest_path
+    from reportgen.publish import manifest_path
 
     _, pdf = rendered
     assert check(pdf, manifest_path(pdf), ["12345热线", "北京市"]) == []
@@ -298,7 +299,7 @@ def test_check_catches_a_number_that_is_not_in_the_manifest(rendered, tmp_path):
     import json
 
     from reportgen.check import check
-    from reportgen.pipeline import manifest_path
+    from reportgen.publish import manifest_path
 
     _, pdf = rendered
     data = json.loads(manifest_path(pdf).read_text(encoding="utf-8"))
@@ -349,7 +350,7 @@ RUN_ON = {
 
 
 def test_analysts_text_runs_on_in_the_generated_paragraph(rendered, edition):
-    from reportgen.pipeline import text_of
+    from reportgen.publish import text_of
 
     built, _ = rendered
     paras = {b.id: norm(text_of(str(b.html))) for b in built.doc.blocks if getattr(b, "kind", "") == "para"}

@@ -125,7 +125,8 @@ def test_the_exports_load_the_same_rows_as_the_parquet_sample(exports, fmt):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_the_brief_from_the_exports_has_the_text_of_the_parquet_sample(exports, fmt, tmp_path):
-    from reportgen.pipeline import build, render_to_pdf
+    from reportgen.pipeline import build
+    from reportgen.publish import render_to_pdf
 
     config = _config_reading(exports[fmt], tmp_path)
     out = tmp_path / "密云区.pdf"

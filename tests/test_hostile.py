@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reportgen.pipeline import build, render_to_pdf
+from reportgen.pipeline import build
+from reportgen.publish import render_to_pdf
 from reportgen.render import pdf as pdfmod
 
 from .conftest import ROOT, pdftotext

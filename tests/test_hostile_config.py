@@ -347,7 +347,7 @@ def test_no_cell_reaches_a_spreadsheet_as_a_formula(text):
 
 
 def test_the_rejects_file_writes_a_hyperlink_as_text():
-    from reportgen.pipeline import rejects_csv
+    from reportgen.publish import rejects_csv
 
     class Row:
         file, row, reason = "r.csv", 7, "-count 不是数字"
@@ -368,7 +368,8 @@ def _commentary(project_copy: Path, text: str) -> None:
 
 
 def test_strict_fails_on_a_line_past_the_type_area_naming_page_and_text(project_copy, tmp_path):
-    from reportgen.pipeline import build, render_to_pdf
+    from reportgen.pipeline import build
+    from reportgen.publish import render_to_pdf
 
     _commentary(project_copy, "共" + "1" * 120 + "件。")        # a number with its unit never breaks (typeset.py)
     built = build("annual", "2023", config_dir=project_copy)
@@ -381,7 +382,8 @@ def test_strict_fails_on_a_line_past_the_type_area_naming_page_and_text(project_
 
 @pytest.mark.parametrize("text", ["号码" + "1" * 120 + "。", "见 https://example.com/" + "a" * 200 + "/x.html 。"])
 def test_a_long_unbreakable_string_in_commentary_breaks_inside_the_type_area(project_copy, tmp_path, monkeypatch, text):
-    from reportgen.pipeline import build, render_to_pdf
+    from reportgen.pipeline import build
+    from reportgen.publish import render_to_pdf
     from reportgen.render import pdf as pdfmod
 
     found: list = []

@@ -18,7 +18,9 @@ from pypdf import PdfReader
 
 from reportgen.assessment import Rates, composite, load_assessment_config
 from reportgen.errors import ConfigError
-from reportgen.pipeline import build, load_brief_data, render_to_pdf, text_of
+from reportgen.inputs import load_brief_data
+from reportgen.pipeline import build
+from reportgen.publish import render_to_pdf, text_of
 
 from .conftest import ROOT, SEEDS, pdftotext
 from .test_assessment import SEED_RANK_ERRATA, SEED_TABLES, UNROUNDED
@@ -274,7 +276,7 @@ def test_same_inputs_give_byte_identical_briefs(miyun, tmp_path):
 
 def test_every_number_in_the_brief_is_in_the_manifest(miyun):
     from reportgen.check import check
-    from reportgen.pipeline import manifest_path
+    from reportgen.publish import manifest_path
 
     _, pdf = miyun
     assert check(pdf, manifest_path(pdf), ["12345热线", "北京市"]) == []
@@ -288,7 +290,7 @@ def test_check_reads_each_number_against_its_own_block(miyun, tmp_path):
     import json
 
     from reportgen.check import check
-    from reportgen.pipeline import manifest_path
+    from reportgen.publish import manifest_path
 
     _, pdf = miyun
     data = json.loads(manifest_path(pdf).read_text(encoding="utf-8"))

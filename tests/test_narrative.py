@@ -92,7 +92,8 @@ def test_no_paragraph_ends_with_a_lone_character(tmp_path):
     """孤字: no line of the annual report's text is one Chinese character and its full stop."""
     import re
 
-    from reportgen.pipeline import build, render_to_pdf
+    from reportgen.pipeline import build
+    from reportgen.publish import render_to_pdf
 
     from .conftest import pdftotext
 

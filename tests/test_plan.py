@@ -15,8 +15,8 @@ from reportgen.plan import Plan, comparison_of
     ("2023-09K", "2023-08K", ("2023-07", "2023-09")),    # a 考核期: 环比, 2023-07-19 … 2023-09-19
 ])
 def test_comparison_and_data_window(key, compare, months):
-    period = parse_period(key)
-    plan = Plan(None, period, comparison_of(period))     # type: ignore[arg-type]
+    period = parse_period(key, 19)
+    plan = Plan(None, period, comparison_of(period, None, 19))     # type: ignore[arg-type]
     assert plan.compare.key == compare
     assert plan.months == months
     first, last = plan.months
@@ -25,8 +25,8 @@ def test_comparison_and_data_window(key, compare, months):
 
 
 def test_a_declared_comparison_wins():
-    period = parse_period("2023-09")
-    plan = Plan(None, period, comparison_of(period, "2023-08"))   # type: ignore[arg-type]
+    period = parse_period("2023-09", 19)
+    plan = Plan(None, period, comparison_of(period, "2023-08", 19))   # type: ignore[arg-type]
     assert plan.compare.key == "2023-08" and plan.months == ("2023-08", "2023-09")
 
 
@@ -36,7 +36,7 @@ def test_the_pipeline_and_the_report_use_the_plans_comparison():
 
     built = build("annual", "2023")
     assert built.doc.title and "2023" in built.doc.title
-    import reportgen.pipeline as pipeline
+    import reportgen.inputs as inputs
 
-    store = next(iter(pipeline._STORES.values()))
+    store = next(iter(inputs._STORES.values()))
     assert store.con.execute("SELECT min(month), max(month) FROM records").fetchone() == ("2022-01", "2023-12")

@@ -82,7 +82,7 @@ def test_csv_parquet_and_xlsx_give_the_same_sums(cfg, tmp_path):
     wb.save(tmp_path / "r.xlsx")
     import duckdb
     duckdb.execute(f"COPY (SELECT * FROM read_csv('{tmp_path / 'r.csv'}')) TO '{tmp_path / 'r.parquet'}'")
-    year = parse_period("2023")
+    year = parse_period("2023", 19)
     results = []
     for name in ("r.csv", "r.xlsx", "r.parquet"):
         store = _open(cfg, tmp_path / name)
@@ -95,7 +95,7 @@ def test_csv_parquet_and_xlsx_give_the_same_sums(cfg, tmp_path):
 def test_taxonomy_change_applies_only_to_reports_of_its_time(cfg, tmp_path):
     (tmp_path / "r.csv").write_text(HEADER + "2022-05,电话,派单,教育,社会办学,5\n2022-05,电话,派单,教育,入学升学,2\n",
                                     encoding="utf-8")
-    year = parse_period("2022")
+    year = parse_period("2022", 19)
     new = _open(cfg, tmp_path / "r.csv", as_of="2024-01")     # the 2023 report compares like with like
     assert new.group(year, ("category_l1",)).to_dict("records") == [
         {"category_l1": "教育", "count": 2}, {"category_l1": "社会培训机构", "count": 5}]
@@ -109,7 +109,30 @@ def test_dates_give_assessment_periods(cfg, tmp_path):
         "2023-08-18,电话,派单,住房,小区配套,1\n2023-08-19,电话,派单,住房,小区配套,10\n"
         "2023-09-18,电话,派单,住房,小区配套,100\n2023-09-19,电话,派单,住房,小区配套,1000\n", encoding="utf-8")
     store = _open(cfg, tmp_path / "r.csv")
-    assert store.total(parse_period("2023-09K")) == 110          # 2023-08-19 0:00 … 2023-09-19 0:00
-    assert store.total(parse_period("2023-09")) == 1100          # the calendar month
-    assert store.group(parse_period("2023"), ("kmonth",)).to_dict("records") == [
+    assert store.total(parse_period("2023-09K", 19)) == 110          # 2023-08-19 0:00 … 2023-09-19 0:00
+    assert store.total(parse_period("2023-09", 19)) == 1100          # the calendar month
+    assert store.group(parse_period("2023", 19), ("kmonth",)).to_dict("records") == [
         {"kmonth": "2023-08", "count": 1}, {"kmonth": "2023-09", "count": 110}, {"kmonth": "2023-10", "count": 1000}]
+
+
+def test_the_assessment_day_comes_from_the_profile(cfg, tmp_path):
+    """A city whose 考核期 runs 20th to 20th: the profile says so, and the periods, the records' kmonth and the
+    tickets' half-months follow it (nothing in the code knows the 19th)."""
+    prof = cfg.profile.model_copy(update={"assessment_day": 20})
+    (tmp_path / "r.csv").write_text(
+        "date,channel,disposition,category_l1,category_l2,count\n"
+        "2023-08-19,电话,派单,住房,小区配套,1\n2023-08-20,电话,派单,住房,小区配套,10\n"
+        "2023-09-19,电话,派单,住房,小区配套,100\n2023-09-20,电话,派单,住房,小区配套,1000\n", encoding="utf-8")
+    store = RecordStore.open([(tmp_path / "r.csv", None, None)], prof, cfg.taxonomy, as_of="2024-01")
+    period = parse_period("2023-09K", 20)
+    assert period.range_text == "2023年8月20日0时至2023年9月20日0时"
+    assert store.total(period) == 110
+    assert store.group(parse_period("2023", 20), ("kmonth",)).to_dict("records") == [
+        {"kmonth": "2023-08", "count": 1}, {"kmonth": "2023-09", "count": 110}, {"kmonth": "2023-10", "count": 1000}]
+    tickets = tmp_path / "t.csv"
+    tickets.write_text("received,channel,disposition,category_l1,category_l2\n"
+                       "2023-09-19 23:59:59,电话,派单,住房,小区配套\n2023-09-20 00:00:00,电话,派单,住房,小区配套\n",
+                       encoding="utf-8")
+    store = RecordStore.open([(tickets, None, None)], prof, cfg.taxonomy, as_of="2024-01")
+    assert store.total(parse_period("2023-09K", 20)) == 1
+    assert store.total(parse_period("2023-10K", 20)) == 1

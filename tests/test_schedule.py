@@ -112,11 +112,11 @@ def runner(city: Path, clock: FakeClock, renderer=None, mailer=None, owner: str 
 
 def test_period_of_a_firing():
     sched_job = type("J", (), {"period": "assessment"})()
-    assert period_for(sched_job, at("2023-09-19T06:00")) == "2023-09"     # the 考核期 that ended at 0:00 today
-    assert period_for(sched_job, at("2023-09-18T23:00")) == "2023-08"
-    assert period_for(sched_job, at("2024-01-05T06:00")) == "2023-12"
+    assert period_for(sched_job, at("2023-09-19T06:00"), 19) == "2023-09"     # the 考核期 that ended at 0:00 today
+    assert period_for(sched_job, at("2023-09-18T23:00"), 19) == "2023-08"
+    assert period_for(sched_job, at("2024-01-05T06:00"), 19) == "2023-12"
     month = type("J", (), {"period": "month"})()
-    assert period_for(month, at("2024-01-01T06:00")) == "2023-12"
+    assert period_for(month, at("2024-01-01T06:00"), 19) == "2023-12"
 
 
 def test_the_job_fires_at_its_time(city):

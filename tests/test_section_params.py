@@ -176,3 +176,25 @@ def test_schema_lists_every_section_types_params_with_defaults(tmp_path):
                 assert p["default"] == json.loads(json.dumps(info.default, default=str)), (name, field)
     assert schema["properties"]["overview"]["properties"]["top_n"]["default"] == 20
     assert schema["properties"]["units"]["required"] == ["level"]
+
+
+def test_sections_needing_inputs_the_report_does_not_read_are_refused_before_any_file_is_read(project_copy,
+                                                                                              monkeypatch):
+    """A section type declares its inputs; one check over the whole structure names every section that lacks
+    one, before the records are read (the data path is broken on purpose: it is never opened)."""
+    from reportgen.pipeline import build
+
+    monkeypatch.chdir(project_copy.parent.parent)
+    i = _add_section(project_copy, {"id": "probe_total", "type": "brief_total", "title": "探针"})
+    j = _add_section(project_copy, {"id": "probe_ranks", "type": "rankings", "title": "排名"})
+    period = project_copy / "periods" / "annual-2023.yaml"
+    period.write_text(period.read_text(encoding="utf-8").replace("records-2023.parquet", "never-read.parquet"),
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        build("annual", "2023", project_copy)
+    assert exc.value.problems == [
+        "配置错误：文件 config/reports/annual.yaml，章节 probe_total（类型 brief_total）需要市级考评表"
+        "（只有 data: assessment 的报告读入，本报告为 data: records）。",
+        "配置错误：文件 config/reports/annual.yaml，章节 probe_ranks（类型 rankings）需要考核排名表"
+        "（期间文件 config/beijing/periods/annual-2023.yaml 的 sources.rankings 中没有）。",
+    ], (i, j)

@@ -21,7 +21,8 @@ import duckdb
 import pytest
 
 from reportgen.errors import ConfigError
-from reportgen.pipeline import build, render_to_pdf
+from reportgen.pipeline import build
+from reportgen.publish import render_to_pdf
 from reportgen.tickets import aggregate_sql, for_dialect
 
 from .conftest import ROOT, pdftotext
@@ -155,7 +156,7 @@ def test_postgres_tickets_give_the_same_report_and_only_aggregates_cross(pg_tick
     cfg = config_with(tmp_path, "    - database: {url_env: REPORTGEN_TEST_PG, table: tickets}\n")
     built, text = render_text(cfg, tmp_path / "pg.pdf")
     assert text == reference
-    from reportgen.pipeline import _STORES
+    from reportgen.inputs import _STORES
 
     store = next(iter(_STORES.values()))
     fetched = sum(store.fetched_rows.values())
@@ -169,7 +170,7 @@ def _groups(url: str) -> int:
     with psycopg.connect(url) as pg:
         return pg.execute("SELECT count(*) FROM (" + for_dialect(aggregate_sql("tickets", (
             "received", "channel", "disposition", "category_l1", "category_l2", "district", "street", "handler_level",
-            "handler", "topic")), "postgres") + ") g").fetchone()[0]
+            "handler", "topic"), 19), "postgres") + ") g").fetchone()[0]
 
 
 def test_a_database_source_needs_its_url_in_the_environment(tmp_path, monkeypatch):
@@ -186,7 +187,7 @@ def test_a_database_source_needs_its_url_in_the_environment(tmp_path, monkeypatc
 def test_the_one_aggregation_transpiles_to_each_engine(dialect, marker):
     import sqlglot
 
-    sql = for_dialect(aggregate_sql("tickets", ("received", "channel", "category_l1")), dialect)
+    sql = for_dialect(aggregate_sql("tickets", ("received", "channel", "category_l1"), 19), dialect)
     assert marker in sql and "GROUP BY" in sql and "COUNT(*)" in sql
     assert sqlglot.parse_one(sql, read=dialect) is not None
 
@@ -195,7 +196,7 @@ def test_the_statement_for_a_cluster_engine_is_printed():
     run = subprocess.run([sys.executable, "-m", "reportgen.cli", "sql", "--dialect", "spark", "--table", "ops.tickets",
                           "--columns", "received,channel,district"], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == for_dialect(aggregate_sql("ops.tickets", ("received", "channel", "district")), "spark")
+    assert run.stdout.strip() == for_dialect(aggregate_sql("ops.tickets", ("received", "channel", "district"), 19), "spark")
     assert "DATE_FORMAT(bucket_month, 'yyyy-MM')" in run.stdout and "FROM ops.tickets GROUP BY 1, 2, 3, 4" in run.stdout
 
 
@@ -235,10 +236,10 @@ def test_a_local_spark_session_runs_the_same_statement(scaled):
     try:
         df = spark.read.parquet(str(scaled["tickets-2023"]))
         df.createOrReplaceTempView("tickets")
-        rows = spark.sql(for_dialect(aggregate_sql("tickets", tuple(df.columns)), "spark")).collect()
+        rows = spark.sql(for_dialect(aggregate_sql("tickets", tuple(df.columns), 19), "spark")).collect()
     finally:
         spark.stop()
-    ref = duckdb.connect().execute(aggregate_sql(f"read_parquet('{scaled['tickets-2023']}')", tuple(df.columns))).fetchall()
+    ref = duckdb.connect().execute(aggregate_sql(f"read_parquet('{scaled['tickets-2023']}')", tuple(df.columns), 19)).fetchall()
 
     def key(r):
         return tuple("" if v is None else str(v) for v in r)

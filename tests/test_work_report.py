@@ -15,7 +15,8 @@ import sys
 
 import pytest
 
-from reportgen.pipeline import build, render_to_pdf
+from reportgen.pipeline import build
+from reportgen.publish import render_to_pdf
 
 from .conftest import ROOT, SEEDS, pdftotext
 
@@ -172,7 +173,7 @@ def test_the_analysts_text_is_marked_and_typed_figures_are_noted(work):
 
 def test_every_number_in_the_report_is_in_the_manifest(work):
     from reportgen.check import check
-    from reportgen.pipeline import manifest_path
+    from reportgen.publish import manifest_path
 
     assert check(work[1], manifest_path(work[1]), ["12345热线", "北京市", "12345", "12315", "12320"]) == []
 
@@ -198,7 +199,7 @@ def test_opening_paragraph_before_1_and_closing_part_after_4(work, text):
 
 
 def test_paragraphs_run_on_where_the_seed_runs_on(work):
-    from reportgen.pipeline import text_of
+    from reportgen.publish import text_of
 
     paras = {b.id: norm(text_of(str(b.html))) for b in work[0].doc.blocks if type(b).__name__ == "Para"}
     # the total and the analysts' reasons for its rise are one paragraph, the work items then follow

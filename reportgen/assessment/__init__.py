@@ -21,10 +21,10 @@ from .load import MAX_REPORTED, load_assessment, load_periods, period_files
 from .models import (DEPT_CLASSES, UNIT_TYPES, AssessmentConfig, ColumnSpec, Per10kSpec, TableKind, Weights,
                      load_assessment_config)
 from .scoring import Rates, competition_ranks, composite, decimals_needed, rank_change, round_half_up
-from .tables import Assessment, CityAverages, DistrictScore, OrderCounts, UnitScore
+from .tables import Assessment, BriefData, CityAverages, DistrictScore, OrderCounts, UnitScore
 
 __all__ = [
-    "DEPT_CLASSES", "MAX_REPORTED", "UNIT_TYPES", "Assessment", "AssessmentConfig", "CityAverages", "ColumnSpec",
+    "DEPT_CLASSES", "MAX_REPORTED", "UNIT_TYPES", "Assessment", "AssessmentConfig", "BriefData", "CityAverages", "ColumnSpec",
     "DistrictScore", "OrderCounts", "Per10kSpec", "Rates", "TableKind", "UnitScore", "Weights", "competition_ranks",
     "composite", "decimals_needed", "fmt_bonus", "fmt_rate", "fmt_score", "load_assessment", "load_assessment_config",
     "load_periods", "period_files", "rank_change", "round_half_up",

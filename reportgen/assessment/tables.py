@@ -114,3 +114,14 @@ class Assessment:
 
     def district_composite_ranks(self, period: str) -> dict[str, int]:
         return competition_ranks({d.district: d.composite for d in self.districts if d.period == period})
+
+
+@dataclass(frozen=True)
+class BriefData:
+    """What a brief is built from: the assessment of its period and the one before, for one district."""
+
+    assessment: Assessment
+    district: str
+    period: str          # '2023-09K'
+    previous: str        # '2023-08K'
+    source: str = ""     # the folder the tables came from (messages)

@@ -198,6 +198,9 @@ class Profile(Strict):
     areas: list[Area] = Field(default=[], description="与区并列承办、但不单列的功能区（如 经济技术开发区），计入所属功能区")
     data_roots: list[str] = Field(default=[], description="数据文件可以放在哪些文件夹（相对于本城市配置文件夹）；"
                                   "城市配置文件夹与期间文件所在的文件夹总是可以。sources 与 district_folder 指向其外的路径被拒绝")
+    assessment_day: int = Field(default=19, ge=1, le=28,
+                                description="考核期的分界日：上月该日 0 时至本月该日 0 时为一个考核期，以结束月命名（如 2023-09K）；"
+                                            "工单按受理日期是否不早于该日分入下一考核期")
     timezone: str = Field(default="Asia/Shanghai", pattern=r"^[A-Za-z_]+(/[A-Za-z_+\-]+)*$",
                           description="受理时间带时区（如 …Z、+00:00）的工单换算到的本地时区（IANA 名称），再按日期分考核期")
     population_note: str = Field(default="第七次全国人口普查公布的各区人口数",

@@ -110,7 +110,7 @@ class Session:
         self._notify()
 
     def layout_pdf(self) -> None:
-        from ..pipeline import render_to_pdf
+        from ..publish import render_to_pdf
 
         built = self.built
         if built is None:

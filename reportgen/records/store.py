@@ -97,7 +97,7 @@ class RecordStore:
         for i, spec in enumerate(files):
             if isinstance(spec, DatabaseTickets):            # tickets in a database: aggregated there
                 name = f"src_{i}"
-                fetched[name] = fetch_database_aggregate(spec, con, name, profile.timezone)
+                fetched[name] = fetch_database_aggregate(spec, con, name, profile.timezone, profile.assessment_day)
                 cols = tuple(r[0] for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] != "_row")
                 sources.append(RawSource(name, None, spec.shown, "database", None, cols, grouped=True))
                 continue
@@ -118,7 +118,7 @@ class RecordStore:
                 renamed = {a.name: b for a, b in zip(with_ids, kept)}
                 sources = [renamed.get(s.name, s) for s in sources]
         for j in tickets:                                    # one row per ticket: aggregated by DuckDB, once
-            sources[j] = _aggregated_tickets(con, sources[j], profile.timezone)
+            sources[j] = _aggregated_tickets(con, sources[j], profile.timezone, profile.assessment_day)
         problems: list[Problem] = []
         for src in sources:
             problems += _check_source(con, src, profile, taxonomy, known, every=skip_bad)
@@ -140,7 +140,7 @@ class RecordStore:
         con.execute(f"CREATE OR REPLACE TEMP VIEW records_unmapped AS {union}")
         # one typed, remapped table: the report's group-bys read it, never the sources again
         con.execute("DROP TABLE IF EXISTS records")
-        con.execute(f"CREATE TEMP TABLE records_text AS {_remapped_select(applied)}")
+        con.execute(f"CREATE TEMP TABLE records_text AS {_remapped_select(applied, profile.assessment_day)}")
         con.execute("DROP VIEW records_unmapped")
         total = con.execute("SELECT sum(CAST(count AS HUGEINT)) FROM records_text").fetchone()[0] or 0
         if total > MAX_TOTAL:                # each row is checked; their sum must stay exact too

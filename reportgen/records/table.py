@@ -12,7 +12,6 @@ import duckdb
 
 from ..atomic import replacing
 from ..errors import DataError
-from ..periods import ASSESSMENT_DAY
 from ..sources import RawSource, derived_file
 from ..tickets import aggregate_sql, received_sql, run_with_progress
 from .contract import COLUMNS, ENUMS, _sql_str, count_sql, month_sql
@@ -61,13 +60,13 @@ def _as_enums(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE records_text")
 
 
-def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource, zone: str | None = None) -> RawSource:
+def _aggregated_tickets(con: duckdb.DuckDBPyConnection, src: RawSource, zone: str | None, day: int) -> RawSource:
     """The ticket file's records: its one GROUP BY, kept in the cache (``.cache/tickets``) under the file's
     path, size and time and the statement, so the next report of the same tickets (the other districts'
     briefs, the preview, a re-run) reads ~10⁵ aggregate rows instead of millions of tickets."""
     kind = con.execute(f"SELECT column_type FROM (DESCRIBE {src.name}) WHERE column_name = 'received'").fetchone()[0]
     held = "tz" if kind == "TIMESTAMP WITH TIME ZONE" else "plain" if kind.startswith("TIMESTAMP") or kind == "DATE" else "text"
-    sql = aggregate_sql(src.name, src.columns, row_column="_row", received=received_sql(held, zone))
+    sql = aggregate_sql(src.name, src.columns, day, row_column="_row", received=received_sql(held, zone))
     cached = derived_file("tickets", src.path, f"{src.fmt}|{sql}", ".parquet")
     name = f"{src.name}_agg"
     if not cached.is_file():
@@ -100,7 +99,7 @@ def _typed_select(src: RawSource, row: bool = False) -> str:
     return f"SELECT {', '.join(parts)} FROM {src.name}"
 
 
-def _remapped_select(remaps: list) -> str:
+def _remapped_select(remaps: list, day: int) -> str:
     """Apply taxonomy changes to every row received before the change took effect."""
     l1, l2 = "category_l1", "category_l2"
     for remap in remaps:
@@ -116,6 +115,6 @@ def _remapped_select(remaps: list) -> str:
             if new_l2:
                 l2 = f"CASE WHEN {cond} THEN '{_sql_str(new_l2)}' ELSE {l2} END"
     others = ", ".join(c for c in COLUMNS if c not in ("category_l1", "category_l2"))
-    kmonth = (f"CASE WHEN date IS NULL THEN NULL ELSE strftime(CASE WHEN day(CAST(date AS DATE)) >= {ASSESSMENT_DAY} "
+    kmonth = (f"CASE WHEN date IS NULL THEN NULL ELSE strftime(CASE WHEN day(CAST(date AS DATE)) >= {int(day)} "
               "THEN CAST(date AS DATE) + INTERVAL 1 MONTH ELSE CAST(date AS DATE) END, '%Y-%m') END AS kmonth")
     return f"SELECT {l1} AS category_l1, {l2} AS category_l2, {others}, {kmonth} FROM records_unmapped"

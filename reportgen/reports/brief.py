@@ -18,13 +18,12 @@ only place the strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
 
-from ..assessment import Assessment, DistrictScore, UnitScore, fmt_bonus, fmt_rate, fmt_score
+from ..assessment import BriefData, DistrictScore, UnitScore, fmt_bonus, fmt_rate, fmt_score
 from ..metrics import per_10k, per_10k_change, per_10k_ranks
 from ..charts import ChartSpec, Series
 from ..config.load import display_path
@@ -36,17 +35,6 @@ from ..provenance import Source, note
 from ..provenance import printed as carried
 from .build import BuildContext, section
 from .document import Cell, Table
-
-
-@dataclass(frozen=True)
-class BriefData:
-    """What a brief is built from: the assessment of its period and the one before, for one district."""
-
-    assessment: Assessment
-    district: str
-    period: str          # '2023-09K'
-    previous: str        # '2023-08K'
-    source: str = ""     # the folder the tables came from (messages)
 
 
 # --- formatting (each printed figure noted once in the manifest) ----------------------------
@@ -79,9 +67,8 @@ def _need(d: DistrictScore, value: Any, column: str, what: str) -> Any:
 
 
 def _data(ctx: BuildContext) -> BriefData:
-    if not isinstance(ctx.data, BriefData):
-        raise ConfigError(f"配置错误：报告结构文件 {display_path(ctx.cfg.kind_path)} 的章节类型只用于区简报"
-                          "（data: assessment，per_district: true）。")
+    """The brief's inputs (the section types here declare ``needs=("assessment",)``: check_inputs made sure)."""
+    assert isinstance(ctx.data, BriefData)
     return ctx.data
 
 
@@ -122,7 +109,7 @@ class BriefTotalParams(SectionParams):
     wording: str = Field("brief.total", description="句式键")
 
 
-@section("brief_total", params=BriefTotalParams)
+@section("brief_total", params=BriefTotalParams, needs=("assessment",))
 def brief_total(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     P = ctx.pct_places
@@ -137,7 +124,7 @@ def brief_total(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
 
 # --- 二、诉求办理情况 -------------------------------------------------------------------------
 
-@section("brief_assessment")
+@section("brief_assessment", needs=("assessment",))
 def brief_assessment(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     d, P, rp = s.now, ctx.pct_places, s.cfg.rate_places
@@ -178,7 +165,7 @@ def _table_name(s: _Scores, key: str) -> str:
         raise ConfigError(f"配置错误：assessment.yaml 的 tables 中没有 key 为 “{key}” 的表种。") from None
 
 
-@section("brief_streets")
+@section("brief_streets", needs=("assessment",))
 def brief_streets(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     ctx.heading(level, spec.title)
@@ -199,7 +186,7 @@ def brief_streets(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ctx.para(f"{spec.id}.transfer", ctx.wording.render("brief.streets.transfer", **ctx.base_vars(), **v), v)
 
 
-@section("brief_departments")
+@section("brief_departments", needs=("assessment",))
 def brief_departments(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     ctx.heading(level, spec.title)
@@ -285,7 +272,7 @@ class AssessmentTableParams(SectionParams):
         return v
 
 
-@section("assessment_table", params=AssessmentTableParams)
+@section("assessment_table", params=AssessmentTableParams, needs=("assessment",))
 def assessment_table(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """One table kind for the district: ranked inside the district, optionally grouped by 部门分类."""
     s = _Scores(ctx)
@@ -343,7 +330,7 @@ class Per10kParams(SectionParams):
     caption: str = Field("per10k.chart", description="该图的图题键（captions 中的键名）")
 
 
-@section("per10k", params=Per10kParams)
+@section("per10k", params=Per10kParams, needs=("assessment",))
 def per10k(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     s = _Scores(ctx)
     spec10 = s.cfg.per_10k

@@ -31,17 +31,57 @@ _GENERATED_SLOT = "\ue000generated\ue000"
 
 SectionBuilder = Callable[..., None]
 SECTION_TYPES: dict[str, SectionBuilder] = {}
+SECTION_INPUTS: dict[str, tuple[str, ...]] = {}
 P = TypeVar("P", bound=SectionParams)
 
+# The inputs a section type can declare, as a message names them.
+INPUT_NAMES = {"records": "受理记录", "assessment": "市级考评表", "rankings": "考核排名表"}
 
-def section(type_name: str, params: type[SectionParams] = NoParams) -> Callable[[SectionBuilder], SectionBuilder]:
-    """Register a section type: its builder and the pydantic model of its parameters (default: none), which
-    the config loader validates the structure's ``params`` and the period file's ``sections.<id>`` through."""
+
+def section(type_name: str, params: type[SectionParams] = NoParams,
+            needs: tuple[str, ...] = ("records",)) -> Callable[[SectionBuilder], SectionBuilder]:
+    """Register a section type: its builder, the pydantic model of its parameters (default: none), which
+    the config loader validates the structure's ``params`` and the period file's ``sections.<id>`` through, and
+    the inputs it reads (``needs``: records, assessment, rankings), checked once for the whole structure by
+    :func:`check_inputs` before any input is read."""
+    unknown = set(needs) - set(INPUT_NAMES)
+    if unknown:
+        raise ValueError(f"section {type_name}: unknown inputs {sorted(unknown)}")
+
     def register(fn: SectionBuilder) -> SectionBuilder:
         SECTION_TYPES[type_name] = fn
+        SECTION_INPUTS[type_name] = tuple(needs)
         register_params(type_name, params)
         return fn
     return register
+
+
+def _walk(specs) -> list:
+    out = []
+    for s in specs:
+        out += [s, *_walk(s.children)]
+    return out
+
+
+def check_inputs(cfg: Config) -> None:
+    """Every section's declared inputs are among those the report reads: records for a ``data: records`` kind,
+    the assessment tables for a ``data: assessment`` kind, ranking tables when the period file names
+    ``sources.rankings``.  One message per section that lacks one, before any file is read."""
+    data = cfg.kind.data
+    has = {data} | ({"rankings"} if cfg.period_file.sources.get("rankings") else set())
+    problems = []
+    for spec in _walk(cfg.kind.sections):
+        for need in SECTION_INPUTS.get(spec.type, ()):
+            if need in has:
+                continue
+            if need == "rankings":
+                why = f"期间文件 {display_path(cfg.period_path)} 的 sources.rankings 中没有"
+            else:
+                why = f"只有 data: {need} 的报告读入，本报告为 data: {data}"
+            problems.append(f"配置错误：文件 {display_path(cfg.kind_path)}，章节 {spec.id}（类型 {spec.type}）需要"
+                            f"{INPUT_NAMES[need]}（{why}）。")
+    if problems:
+        raise ConfigError(problems[0], problems)
 
 
 @dataclass
@@ -66,6 +106,8 @@ class BuildContext:
     def chapter_vars(self, spec) -> dict[str, Any]:
         from ..numbers import Amount
 
+        if self.store is None:          # a chapter of a report without records
+            return {}
         d_name = self.cfg.profile.dispositions["dispatched"]
         return {"dispatched": Amount(self.store.total(self.period, {"disposition": d_name}), self.wan_places)}
 
@@ -175,11 +217,11 @@ class BuildContext:
 def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compare: Period | None = None) -> Document:
     """The report's document; ``compare``: the plan's comparison period (reportgen/plan.py decides it, once)."""
     pf, kind = cfg.period_file, cfg.kind
-    period = parse_period(pf.period)
+    period = parse_period(pf.period, cfg.profile.assessment_day)
     if compare is None:
         from ..plan import comparison_of
 
-        compare = comparison_of(period, pf.compare)
+        compare = comparison_of(period, pf.compare, cfg.profile.assessment_day)
     precision = kind.precision.model_dump() | pf.precision
     templates = dict(kind.wording) | dict(pf.wording)
     origin = {k: display_path(cfg.kind_path) for k in kind.wording} | {k: display_path(cfg.period_path) for k in pf.wording}
@@ -211,7 +253,7 @@ class ChapterParams(SectionParams):
     intro: str | None = Field(default=None, description="导语段落的句式键（wording 中的键名）；不写则没有导语")
 
 
-@section("chapter", params=ChapterParams)
+@section("chapter", params=ChapterParams, needs=())
 def chapter(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     """A heading, an optional lead paragraph (wording key ``params.intro``), then the child sections."""
     ctx.heading(level, spec.title)

@@ -101,7 +101,7 @@ class CaseParams(SectionParams):
     file: str = Field("case.md", description="区文件夹中案例的 Markdown 文件名")
 
 
-@section("case", params=CaseParams)
+@section("case", params=CaseParams, needs=())
 def case(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     params = ctx.params(spec, CaseParams)
     folder = ctx.cfg.district_dir

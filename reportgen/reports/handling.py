@@ -131,7 +131,7 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     p = ctx.params(spec, TopicsParams)
     W = ctx.wan_places
     ctx.heading(level, spec.title)
-    year = parse_period(f"{ctx.period.year}K")        # the 12 考核期 of the year
+    year = parse_period(f"{ctx.period.year}K", ctx.cfg.profile.assessment_day)        # the 12 考核期 of the year
     where = _dispatched(ctx)
     by_topic = {t.name: t for t in ranked(ctx.store, year, "topic", where)}
     order = list(p.order or sorted(by_topic, key=lambda t: t))

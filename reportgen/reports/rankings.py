@@ -25,10 +25,8 @@ from typing import Literal
 from pydantic import Field
 
 from ..assessment import competition_ranks
-from ..config.load import display_path
 from ..config.models import SectionSpec
 from ..config.sections import SectionParams
-from ..errors import ConfigError
 from ..provenance import Source, note
 from ..ranking_tables import FIELDS, LEVELS, RankedUnit, load_rankings  # noqa: F401  (load_rankings: re-exported)
 from .build import BuildContext, section
@@ -90,13 +88,11 @@ class RankingsParams(SectionParams):
     lists: list[RankingList] = Field([], description="依次列出的排名表")
 
 
-@section("rankings", params=RankingsParams)
+@section("rankings", params=RankingsParams, needs=("rankings",))
 def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     p = ctx.params(spec, RankingsParams)
-    data = ctx.data
-    if not isinstance(data, dict) or "rankings" not in data:
-        raise ConfigError(f"配置错误：文件 {display_path(ctx.cfg.period_path)} 需要 sources.rankings（考核排名表），"
-                          f"章节 {spec.id} 才能生成。")
+    data = ctx.data          # needs=("rankings",): check_inputs made sure the period file names them
+    assert isinstance(data, dict) and "rankings" in data
     units: list[RankedUnit] = data["rankings"]
     if spec.title:
         ctx.heading(level, spec.title)

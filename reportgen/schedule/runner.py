@@ -46,9 +46,9 @@ class Clock:
 
 # --- periods and firings -------------------------------------------------------------------
 
-def period_for(job: Job, fire: datetime) -> str:
-    """The last period that has ended by the firing: the 考核期 (19th 0:00 to 19th 0:00, named by its
-    end month, '2023-09'), the calendar month ('2023-09') or the year ('2023')."""
+def period_for(job: Job, fire: datetime, day: int) -> str:
+    """The last period that has ended by the firing: the 考核期 (``day`` 0:00 to ``day`` 0:00 — the city's
+    assessment_day — named by its end month, '2023-09'), the calendar month ('2023-09') or the year ('2023')."""
     d = fire.date()
     if job.period == "year":
         return f"{d.year - 1:04d}"
@@ -56,9 +56,7 @@ def period_for(job: Job, fire: datetime) -> str:
         y, m = (d.year, d.month - 1) if d.month > 1 else (d.year - 1, 12)
         return f"{y:04d}-{m:02d}"
     y, m = d.year, d.month
-    from ..periods import ASSESSMENT_DAY
-
-    if d.day < ASSESSMENT_DAY:
+    if d.day < day:
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return f"{y:04d}-{m:02d}"
 
@@ -120,7 +118,8 @@ def missing_inputs(job: Job, period: str, profile_dir: Path, district: str | Non
                 continue
             path = cfg.resolve(s.path)
             if key == "assessment":
-                missing += [str(f) for f in period_files(path, parse_period(cfg.period_file.period).key) if not f.exists()]
+                key_ = parse_period(cfg.period_file.period, cfg.profile.assessment_day).key
+                missing += [str(f) for f in period_files(path, key_) if not f.exists()]
             elif not path.exists():
                 missing.append(str(path))
     return missing
@@ -260,9 +259,13 @@ class Runner:
         except ReportError as exc:
             return self._finish(run, job, "failed", t0, error="\n".join(exc.problems))
         except Exception as exc:  # noqa: BLE001 — a bug must not leave the run running forever
+            try:
+                shown = period_for(job, fire, self._profile().assessment_day)
+            except Exception:  # noqa: BLE001 — the message must still be written
+                shown = "<期间>"
             return self._finish(run, job, "failed", t0,
                                 error=f"内部错误：{exc.__class__.__name__}：{exc}。本次运行已终止；请用 reportgen render "
-                                      f"{job.report} --period {period_for(job, fire)} --debug 查看详情，并把输出交给维护人员。")
+                                      f"{job.report} --period {shown} --debug 查看详情，并把输出交给维护人员。")
         finally:
             self._leased = None
 
@@ -274,7 +277,7 @@ class Runner:
 
     def _execute(self, job: Job, run: Run, fire: datetime, force: bool, t0: float) -> Run:
         now = self.clock.now()
-        period = period_for(job, fire)
+        period = period_for(job, fire, self._profile().assessment_day)
         self.history.update(run.id, period=period, attempts=run.attempts + 1, outcome=None)
         ensure_period_file(job, period, self.profile_dir, fire)
         districts = self._districts(job)
@@ -319,12 +322,14 @@ class Runner:
         return self._finish(run, job, status, t0, period=period, fingerprint=fp if not failures else None,
                             outputs=outputs, failures=failures, districts=districts)
 
-    def _districts(self, job: Job) -> list[str]:
+    def _profile(self):
         from ..config.load import load_model
         from ..config.models import Profile
 
-        profile = load_model(self.profile_dir / "profile.yaml", Profile)[0]
-        names = district_names(profile)
+        return load_model(self.profile_dir / "profile.yaml", Profile)[0]
+
+    def _districts(self, job: Job) -> list[str]:
+        names = district_names(self._profile())
         if job.districts == "all":
             return names
         unknown = [d for d in job.districts if d not in names]

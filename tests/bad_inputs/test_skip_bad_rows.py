@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 from reportgen.config.load import display_path
-from reportgen.pipeline import build, rejects_path, render_to_pdf
+from reportgen.pipeline import build
+from reportgen.publish import rejects_path, render_to_pdf
 
 from ..conftest import pdftotext
 

@@ -1,0 +1,123 @@
+"""Publishing a built report: the PDF with its figure manifest and rejects file (checked targets, written
+atomically), and the standalone HTML.  Above the pipeline: it takes a :class:`~reportgen.pipeline.Built`."""
+
+from __future__ import annotations
+
+import re
+import time
+from html import unescape
+from pathlib import Path
+
+from .config.load import display_path
+from .errors import RenderError
+from .pipeline import Built
+from .render import render_html, render_pdf, write_atomic
+from .render.glyphs import missing_glyphs
+from .workspace import FONTS_DIR, RESOURCES, SHARED_REPORTS, TEMPLATES, cache_dir
+
+BODY_FONTS = ["FandolFang-Regular.otf", "cwfs.ttf", "ARPLUKaiCN.ttf", "NotoSansCJKsc-Regular.otf",
+              "FandolSong-Regular.otf", "NotoSerifCJKsc-Bold.otf"]
+
+
+def manifest_path(pdf: Path) -> Path:
+    return pdf.with_name(pdf.stem + ".figures.json")
+
+
+def standalone_html(built: Built) -> str:
+    """The same HTML with every chart inlined as a data: URI (a single file to mail or archive)."""
+    import base64
+
+    def data_uri(fig) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(fig.src.read_bytes()).decode("ascii")
+
+    def photo_uri(photo) -> str:
+        return "data:image/jpeg;base64," + base64.b64encode(photo.src.read_bytes()).decode("ascii")
+
+    return render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri, photo_url=photo_uri)
+
+
+def text_of(html: str) -> str:
+    return unescape(re.sub(r"<style>.*?</style>|<[^>]+>", "", html, flags=re.S))
+
+
+def rejects_path(out: Path) -> Path:
+    """Rows left out of the report (period file: bad_rows: skip), next to it: annual-2023.rejects.csv."""
+    return out.with_name(f"{out.stem}.rejects.csv")
+
+
+def rejects_csv(rejects: list) -> bytes:
+    """UTF-8 with BOM (Excel opens it as Chinese text): 文件, 行, 原因, then the row's own columns; every cell
+    through render/csvsafe.py (a rejected cell ``=HYPERLINK(…)`` is written as text, never as a formula)."""
+    from .render.csvsafe import csv_bytes
+
+    cols: list[str] = []
+    for r in rejects:
+        cols += [c for c in r.values if c not in cols]
+    rows = [["文件", "行", "原因", *cols]]
+    rows += [[r.file, r.row, r.reason, *(r.values.get(c) or "" for c in cols)] for r in rejects]
+    return csv_bytes(rows)
+
+
+def _inputs(built: Built) -> list[Path]:
+    """Every file the render read or may read: the period file, the city folder, the data sources,
+    the templates and fonts."""
+    cfg = built.cfg
+    out = [cfg.period_path, cfg.profile_dir, TEMPLATES, FONTS_DIR, SHARED_REPORTS]
+    for specs in cfg.period_file.sources.values():
+        for spec in specs:
+            if getattr(spec, "path", None):
+                out.append(cfg.resolve(spec.path))
+    return out
+
+
+def check_target(built: Built, out: Path) -> None:
+    """Refuse an output that would overwrite one of the render's inputs, or that is not a regular file (a
+    folder, a FIFO, a device): the PDF, its manifest and its rejects file are written only to new or
+    regular files outside the inputs."""
+    targets = [out, manifest_path(out), rejects_path(out)]
+    inputs = [p.resolve() for p in _inputs(built)]
+    for t in targets:
+        r = t.resolve()
+        if t.exists() and not t.is_file():
+            raise RenderError(f"输出错误：{display_path(t)} 已存在且不是普通文件（文件夹、管道或设备），未写入；"
+                              "请用 --out 指定一个 PDF 文件名。")
+        for i in inputs:
+            if r == i or (i.is_dir() and r.is_relative_to(i)):
+                raise RenderError(f"输出错误：{display_path(t)} 是本报告的输入（或在输入文件夹 {display_path(i)} 中），"
+                                  "不能作为输出；请用 --out 指定 out/ 等其他位置。")
+
+
+def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | None = None) -> Path:
+    """Lay out and write the PDF with its figure manifest (and rejects file).  The manifest records the PDF's
+    sha256: written after the PDF, so a reader that finds a manifest of another run beside a PDF (a kill
+    between the two writes) is told so by ``reportgen check`` instead of checking the wrong pair."""
+    import hashlib
+
+    check_target(built, out)
+    t0 = time.perf_counter()
+    layout = {} if layout is None else layout
+    if strict:
+        fonts = [FONTS_DIR / f for f in BODY_FONTS]
+        chart_text = "".join(
+            "".join(f.spec.categories) + "".join(s.name + "".join(s.labels or ()) for s in f.spec.series)
+            for f in built.doc.figures
+        )
+        missing = missing_glyphs(text_of(built.html) + chart_text, fonts)
+        if missing:
+            raise RenderError(f"渲染错误（--strict）：以下字符在内嵌字体中没有字形：{' '.join(missing)}。")
+    pdf, built.pages = render_pdf(built.html, base_url=RESOURCES,
+                     allowed_roots=[FONTS_DIR, TEMPLATES, cache_dir(),
+                                    built.cfg.profile_dir, built.cfg.period_path.parent],
+                     strict=strict, layout=layout)
+    rejects = rejects_path(out)
+    if built.rejects:
+        write_atomic(rejects, rejects_csv(built.rejects))
+    elif rejects.exists():
+        rejects.unlink()                       # from an earlier run whose rows were fixed since
+    write_atomic(out, pdf)
+    if built.manifest is not None:
+        write_atomic(manifest_path(out), built.manifest.to_json(pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+                                                               blocks=layout.get("boxes"))
+                     .encode("utf-8"))
+    built.timings["pdf"] = time.perf_counter() - t0
+    return out

@@ -28,10 +28,11 @@ def _sources(cfg: Config, key: Literal["records", "assessment", "rankings"]) -> 
 
 @lru_cache(maxsize=4)
 def _assessment(folder: Path, periods: tuple[str, ...], config_path: Path, districts: tuple[str, ...],
-                stamp: tuple) -> Assessment:
+                stamp: tuple, skip_bad: bool = False) -> Assessment:
     """The assessment tables, read once per process (a batch renders many districts from them).
     ``stamp`` (the files' sizes and times) makes a changed file a new cache entry."""
-    return load_periods(folder, periods, config=load_assessment_config(config_path), known_districts=districts)
+    return load_periods(folder, periods, config=load_assessment_config(config_path), known_districts=districts,
+                        skip_bad=skip_bad)
 
 
 _STORES: dict[tuple, object] = {}
@@ -80,7 +81,7 @@ def load_brief_data(cfg: Config, compare=None) -> BriefData:
         raise DataError(f"数据错误：考核期 {period.key} 的考评表不全，缺少 {'、'.join(missing)}。")
     stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for p in present for f in period_files(folder, p))
     asm = _assessment(folder, tuple(present), cfg.profile_dir / "assessment.yaml",
-                      tuple(d.name for d in cfg.profile.districts), stamp)
+                      tuple(d.name for d in cfg.profile.districts), stamp, cfg.period_file.bad_rows == "skip")
     assert cfg.district is not None
     return BriefData(asm, cfg.district, period.key, previous.key, display_path(folder))
 

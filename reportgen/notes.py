@@ -11,18 +11,18 @@ from . import provenance
 from .config import Config
 
 
-def note_rejects(doc, manifest, n: int) -> None:
+def note_rejects(doc, manifest, n: int, what: str = "受理记录") -> None:
     """The report says how many record rows it left out, at its end; the command says so too."""
     from markupsafe import Markup
 
     from .reports.document import Para
 
     provenance.note(str(n), str(n), "行", provenance.Source("rows left out (bad_rows: skip)"))
-    text = (f"说明：受理记录中有{n}行不符合要求，未计入本报告的统计；每一行及其原因见与本报告同名、"
+    text = (f"说明：{what}中有{n}行不符合要求，未计入本报告的统计；每一行及其原因见与本报告同名、"
             "扩展名为 .rejects.csv 的文件。")
     doc.blocks.append(Para("data_note", Markup("<p>{}</p>").format(text), commentary=False))
     manifest.place("data_note")
-    doc.notices.append(f"受理记录中有 {n} 行不合格，已按期间文件的 bad_rows: skip 不计入；明细写在报告旁的 .rejects.csv 中。")
+    doc.notices.append(f"{what}中有 {n} 行不合格，已按期间文件的 bad_rows: skip 不计入；明细写在报告旁的 .rejects.csv 中。")
 
 
 def names_with_digits(cfg: Config, store) -> list[str]:

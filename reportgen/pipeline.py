@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import provenance
+from .assessment import BriefData
 from .config import Config, load_config
 from .inputs import load_inputs
 from .notes import names_with_digits, note_footnote_calls, note_rejects, note_ticks
@@ -50,10 +51,13 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     with provenance.collecting() as manifest:
         doc = build_report(cfg, store, data, compare=plan.compare)
         rejects = list(store.rejects) if store is not None else []
+        what = "受理记录"
+        if isinstance(data, BriefData):
+            rejects, what = list(data.assessment.rejects), "考评表"
         if store is not None:
             doc.notices.extend(store.notices)          # e.g. rows outside the report's months: not counted, said so
         if rejects:
-            note_rejects(doc, manifest, len(rejects))
+            note_rejects(doc, manifest, len(rejects), what)
         note_footnote_calls(doc, manifest)
         manifest.names.update(names_with_digits(cfg, store))
     t["aggregate"] = time.perf_counter() - t0

@@ -17,6 +17,17 @@ from .errors import DataError
 
 
 @dataclass(frozen=True)
+class Reject:
+    """A row left out of the report (period file: bad_rows: skip), with why and what it held: records and
+    assessment tables alike."""
+
+    file: str
+    row: int
+    reason: str
+    values: dict[str, str | None]
+
+
+@dataclass(frozen=True)
 class RawSource:
     name: str          # DuckDB view name
     path: Path | None  # None: a database

@@ -23,7 +23,7 @@ from reportgen.config.load import load_model
 from reportgen.config.models import Profile
 from reportgen.errors import ConfigError, DataError
 
-from .conftest import ROOT, assert_golden_text
+from .conftest import ROOT, assert_golden_text, pdftotext
 
 GENERATED = ROOT / "data" / "generated" / "assessment"
 PERIODS = ("2023-09K", "2023-08K")
@@ -201,3 +201,43 @@ def test_an_input_table_must_declare_every_column_the_loader_reads(tmp_path, mon
     with pytest.raises(ConfigError) as exc:
         load_assessment_config(tmp_path / "assessment.yaml")
     assert exc.value.problems[0].endswith("键 inputs：units 表缺少列 bonus 的说明。")
+
+
+# --- bad_rows: skip ----------------------------------------------------------------------------------------
+
+def test_bad_rows_skip_leaves_a_bad_assessment_row_out_and_keeps_it(tmp_path, monkeypatch):
+    """The same ``bad_rows: skip`` as the records: a bad row of the units table is left out, reported with its
+    reasons in the rejects file, and said at the report's end; with ``stop`` (the default) it refuses."""
+    from reportgen.pipeline import build
+    from reportgen.publish import rejects_path, render_to_pdf
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "asm"
+    shutil.copytree(GENERATED, folder)
+    units = folder / "units-2023-09K.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{units}')) TO '{folder / 'units-2023-09K.csv'}' (HEADER)")
+    units.unlink()
+    lines = (folder / "units-2023-09K.csv").read_text(encoding="utf-8").splitlines()
+    bad = next(i for i, line in enumerate(lines) if ",延庆区," in line)
+    cells = lines[bad].split(",")
+    col = lines[0].split(",").index("resolve_rate")
+    cells[col] = "九十"
+    lines[bad] = ",".join(cells)
+    (folder / "units-2023-09K.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = _config_reading(folder, tmp_path)
+    with pytest.raises(DataError) as exc:
+        build("monthly", "2023-09", config_dir=config, district="密云区")
+    assert exc.value.problems == [f"数据错误：文件 asm/units-2023-09K.csv 第 {bad + 1} 行，字段 resolve_rate（解决率）"
+                                  "的值 “九十” 不是数字。比率以百分数填写，如 95.00（可带 %）。"]
+    period = config / "periods" / "monthly-2023-09.yaml"
+    period.write_text(period.read_text(encoding="utf-8") + "bad_rows: skip\n", encoding="utf-8")
+    built = build("monthly", "2023-09", config_dir=config, district="密云区")
+    assert built.doc.notices[-1] == ("考评表中有 1 行不合格，已按期间文件的 bad_rows: skip 不计入；明细写在报告旁的 "
+                                     ".rejects.csv 中。")
+    out = render_to_pdf(built, tmp_path / "密云区.pdf")
+    text = pdftotext(out).replace("\n", "")
+    assert "说明：考评表中有1行不符合要求，未计入本报告的统计" in text
+    rejects = rejects_path(out).read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[0].startswith("文件,行,原因,period,district,")
+    assert rejects[1].startswith(f"asm/units-2023-09K.csv,{bad + 1},字段 resolve_rate（解决率）的值 “九十” 不是数字。比率以百分数填写，如 95.00（可带 %）。,"
+                                 "2023-09K,延庆区,")

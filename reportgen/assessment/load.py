@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from ..errors import DataError
-from ..sources import register_source
+from ..sources import Reject, register_source
 from .models import UNIT_TYPES, AssessmentConfig, ColumnSpec, load_assessment_config
 from .scoring import Rates, composite, decimals_needed
 from .tables import Assessment, CityAverages, DistrictScore, OrderCounts, UnitScore
@@ -204,14 +204,15 @@ def load_assessment(units: Path | str | Sequence[Path | str],
                     districts: Path | str | Sequence[Path | str] | None = None,
                     city: Path | str | Sequence[Path | str] | None = None, *,
                     config: AssessmentConfig | None = None, period: str | None = None,
-                    known_districts: Iterable[str] | None = None) -> Assessment:
+                    known_districts: Iterable[str] | None = None, skip_bad: bool = False) -> Assessment:
     """Read the assessment tables (CSV, Parquet or XLSX; one or more files each) through the input layer and check
     every row.  All problems are collected and raised at once as a ``DataError`` whose lines name the file, the row
     as the analyst sees it, the field and the value (Chinese).
 
     ``config``: the city's assessment.yaml (default: that of the default city folder).  ``period`` (e.g.
     '2023-09K'): every row must belong to it.  ``known_districts``: the city's districts (profile.yaml); a row naming
-    another district is an error.
+    another district is an error.  ``skip_bad`` (period file: ``bad_rows: skip``): a row with problems is left out
+    and kept, with its reasons, in ``Assessment.rejects`` (a file's problems — a missing column — still refuse).
     """
     config = config or load_assessment_config()
     known = list(known_districts) if known_districts is not None else None
@@ -220,6 +221,18 @@ def load_assessment(units: Path | str | Sequence[Path | str],
     unit_rows: list[UnitScore] = []
     district_rows: list[DistrictScore] = []
     city_rows: list[CityAverages] = []
+    rejects: list[Reject] = []
+
+    def clean(src: _Rows, row: dict, before: int) -> bool:
+        """True when the row added no problem; with ``skip_bad`` a bad row's problems become its reject."""
+        if len(problems) == before:
+            return True
+        if skip_bad:
+            head = f"数据错误：{src.where(row)}，"
+            reason = "；".join(p.removeprefix(head).rstrip("。") for p in problems[before:]) + "。"
+            rejects.append(Reject(src.src.shown, row["_row"], reason, {k: v for k, v in row.items() if k != "_row"}))
+            del problems[before:]
+        return False
 
     def common(src: _Rows, row: dict) -> tuple[str | None, str | None]:
         p = src.cell(row, "period")
@@ -265,7 +278,7 @@ def load_assessment(units: Path | str | Sequence[Path | str],
                     problems.append(f"数据错误：{src.where(row)}，与第 {seen[key]} 行重复"
                                     f"（同一考核期、区、单位、表种只能有一行）：{d} {unit}（{table}）。")
                 seen.setdefault(key, row["_row"])
-            if len(problems) > before:
+            if not clean(src, row, before):
                 continue
             r = Rates(*rates)
             unit_rows.append(UnitScore(
@@ -292,7 +305,7 @@ def load_assessment(units: Path | str | Sequence[Path | str],
             if (p, d) in seen and None not in (p, d):
                 problems.append(f"数据错误：{src.where(row)}，与第 {seen[(p, d)]} 行重复（同一考核期、区只能有一行）：{d}。")
             seen.setdefault((p, d), row["_row"])
-            if len(problems) > before:
+            if not clean(src, row, before):
                 continue
             r = Rates(*rates)
             computed = composite(r, bonus, config.weights, config.composite_places)
@@ -301,7 +314,7 @@ def load_assessment(units: Path | str | Sequence[Path | str],
             orders = None
             if any(v is not None for v in counts.values()):
                 orders = _order_counts(src, row, counts)
-            if len(problems) > before:
+            if not clean(src, row, before):
                 continue
             district_rows.append(DistrictScore(
                 p, d, counted, r, bonus, computed, rank, orders, requests, per10k_requests,  # type: ignore[arg-type]
@@ -315,7 +328,7 @@ def load_assessment(units: Path | str | Sequence[Path | str],
             p = src.cell(row, "period")
             vals = (src.cell(row, "street_avg"), src.cell(row, "dept_avg"),
                     src.cell(row, "street_count"), src.cell(row, "dept_count"))
-            if len(problems) == before:
+            if clean(src, row, before):
                 city_rows.append(CityAverages(p, *vals))  # type: ignore[arg-type]
 
     con.close()
@@ -324,7 +337,7 @@ def load_assessment(units: Path | str | Sequence[Path | str],
         if len(problems) > MAX_REPORTED:
             lines.append(f"……另有 {len(problems) - MAX_REPORTED} 处问题未列出。")
         raise DataError(lines[0], lines)
-    return Assessment(config, tuple(unit_rows), tuple(district_rows), tuple(city_rows))
+    return Assessment(config, tuple(unit_rows), tuple(district_rows), tuple(city_rows), tuple(rejects))
 
 
 def _composite_problem(config: AssessmentConfig, rates: Rates, bonus: Decimal | None, printed: Decimal,
@@ -373,8 +386,8 @@ def period_files(folder: Path | str, period: str) -> tuple[Path, Path, Path]:
 
 
 def load_periods(folder: Path | str, periods: Sequence[str], *, config: AssessmentConfig | None = None,
-                 known_districts: Iterable[str] | None = None) -> Assessment:
+                 known_districts: Iterable[str] | None = None, skip_bad: bool = False) -> Assessment:
     """The three tables of each period in ``folder`` (e.g. the brief's period and the one before it)."""
     files = [period_files(folder, p) for p in periods]
     return load_assessment([f[0] for f in files], [f[1] for f in files], [f[2] for f in files],
-                           config=config, known_districts=known_districts)
+                           config=config, known_districts=known_districts, skip_bad=skip_bad)

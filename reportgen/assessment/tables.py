@@ -76,6 +76,7 @@ class Assessment:
     units: tuple[UnitScore, ...]
     districts: tuple[DistrictScore, ...] = ()
     city: tuple[CityAverages, ...] = ()
+    rejects: tuple = ()          # rows left out (bad_rows: skip): sources.Reject
 
     def table(self, period: str, district: str, table: str, dept_class: str | None = None) -> list[UnitScore]:
         """A district's units of one table kind, best first; ties by 纳入考评 (more first), then file order."""

@@ -302,7 +302,7 @@ class PeriodFile(Strict):
     precision: dict[str, int] = {}
     exclude_categories: list[str] = Field(default=[], description="排名时不计入的一级分类或分组（如 2022 年的疫情防控相关）")
     bad_rows: Literal["stop", "skip"] = Field(
-        default="stop", description="受理记录中有不合格的行时：stop 停止并列出问题（缺省）；skip 不计入这些行照常生成，"
+        default="stop", description="受理记录或考评表中有不合格的行时：stop 停止并列出问题（缺省）；skip 不计入这些行照常生成，"
                                     "并把每一行及其原因写入与报告同名的 .rejects.csv，报告末尾的说明写明不计入的行数")
     sections: dict[str, dict[str, Any]] = Field(default={}, description="按章节编号覆盖或补充章节参数（如特征分析的小节）")
     wording: dict[str, str] = {}

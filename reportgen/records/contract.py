@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..periods import Period
-from ..sources import RawSource
+from ..sources import RawSource, Reject  # noqa: F401  (Reject: re-exported)
 
 if TYPE_CHECKING:      # pandas is imported where it is used (a brief never loads it)
     pass
@@ -92,16 +92,6 @@ def _month_end(period: Period) -> str:
 
 def _sql_str(s: str) -> str:
     return s.replace("'", "''")
-
-
-@dataclass(frozen=True)
-class Reject:
-    """A row left out of the report, with why and what it held."""
-
-    file: str
-    row: int
-    reason: str
-    values: dict[str, str | None]
 
 
 def month_sql(expr: str) -> str:

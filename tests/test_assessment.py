@@ -7,7 +7,6 @@ itself, the test names the contradiction (data/assessment/README.md explains eac
 
 from __future__ import annotations
 
-import importlib.util
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from reportgen.metrics import per_10k, per_10k_change, per_10k_ranks
 from reportgen.config.load import load_model
 from reportgen.config.models import Profile
 from reportgen.errors import ConfigError, DataError
+
+from data.sample import assessment as generate_assessment
 
 from .conftest import ROOT, SEEDS
 
@@ -178,19 +179,10 @@ UNROUNDED = {
 
 
 # --- fixtures -------------------------------------------------------------------------------------
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_assessment",
-                                                  ROOT / "data" / "assessment" / "generate_assessment.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("assessment")
-    _generator().generate(out)
+    generate_assessment.generate(out)
     return out
 
 
@@ -488,7 +480,7 @@ def test_period_must_match(generated, cfg):
 
 # --- the generator --------------------------------------------------------------------------------
 def test_generator_is_deterministic(generated, tmp_path):
-    _generator().generate(tmp_path)
+    generate_assessment.generate(tmp_path)
     names = sorted(p.name for p in generated.iterdir())
     assert names == sorted(f"{k}-{p}.parquet" for k in ("units", "districts", "city") for p in (PERIOD, PREVIOUS))
     for name in names:
@@ -501,7 +493,7 @@ def test_written_sample_is_current(generated):
     if not folder.is_dir():
         pytest.skip("data/generated/assessment not generated")
     for p in generated.iterdir():
-        assert (folder / p.name).read_bytes() == p.read_bytes(), f"{p.name} is stale: run generate_assessment.py"
+        assert (folder / p.name).read_bytes() == p.read_bytes(), f"{p.name} is stale: run python -m data.sample assessment"
 
 
 def test_readme_lists_the_seed_inconsistencies():

@@ -2,7 +2,7 @@
 and 四) and of the 2022 annual report (sections 一, 二 and 三, with its 同比 against 2021), and the
 shapes of section 三 of the 2023 report (data/targets/annual-{2022,2023}.yaml).
 
-The data is generated into a temporary folder by data/generate_sample.py; every figure is a
+The data is generated into a temporary folder by data/sample/records.py; every figure is a
 DuckDB group-by sum over the Parquet files, rounded half-up from exact values as the reports do.
 每月一题 figures are counted by assessment period (考核期: the 19th of the month before to the
 18th), across the two files the period spans.
@@ -10,9 +10,7 @@ DuckDB group-by sum over the Parquet files, rounded half-up from exact values as
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import time
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -22,6 +20,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+
+from data.sample import records as generate_sample     # the repository root is on sys.path (tests/ is a package)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {y: yaml.safe_load((ROOT / "data" / "targets" / f"annual-{y}.yaml").read_text(encoding="utf-8"))
@@ -61,19 +61,11 @@ def yoy(cur: int, prev: int, places: int) -> Decimal:
 
 # --- generation and queries ------------------------------------------------------------------
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_sample", ROOT / "data" / "generate_sample.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, float]:
     out = tmp_path_factory.mktemp("sample")
     start = time.perf_counter()
-    assert _generator().main(["--out", str(out)]) == 0
+    assert generate_sample.main(["--out", str(out)]) == 0
     return out, time.perf_counter() - start
 
 
@@ -203,7 +195,7 @@ def test_every_unit_is_in_units_yaml(db, year):
 
 def test_units_yaml_lists_only_units_of_the_data(db):
     used = set(db.execute("SELECT DISTINCT handler_level, handler FROM rall WHERE handler IS NOT NULL").fetchall())
-    # and the 2020 work report's (data/work/generate_work_2020.py, written by scripts/setup.sh)
+    # and the 2020 work report's (data/sample/work2020.py, written by scripts/setup.sh)
     work = ROOT / "data" / "generated" / "records-2020.parquet"
     used |= set(db.execute(f"SELECT DISTINCT handler_level, handler FROM read_parquet('{work}') "
                            "WHERE handler IS NOT NULL").fetchall())
@@ -239,7 +231,7 @@ def test_csv_matches_parquet(out):
 
 
 def test_deterministic(out, tmp_path):
-    assert _generator().main(["--out", str(tmp_path)]) == 0
+    assert generate_sample.main(["--out", str(tmp_path)]) == 0
     for year in YEARS:
         name = f"records-{year}.parquet"
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(tmp_path / name))

@@ -1,4 +1,4 @@
-"""The 2020 work report's sample data (data/work/generate_work_2020.py) against the published figures.
+"""The 2020 work report's sample data (data/sample/work2020.py) against the published figures.
 
 Every figure of data/targets/work-2020.yaml that a record can hold is recomputed here with plain DuckDB
 group-bys over the generated files (not with reportgen), rounded half-up the way the report prints it.
@@ -39,8 +39,8 @@ def gen(tmp_path_factory) -> Path:
     import sys
 
     out = tmp_path_factory.mktemp("work2020")
-    subprocess.run([sys.executable, str(ROOT / "data" / "work" / "generate_work_2020.py"), "--out", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "data.sample", "work", "--out", str(out)],
+                   check=True, capture_output=True, cwd=ROOT)
     return out
 
 
@@ -65,8 +65,8 @@ def test_the_generator_is_deterministic(gen, tmp_path):
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, str(ROOT / "data" / "work" / "generate_work_2020.py"), "--out", str(tmp_path)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "data.sample", "work", "--out", str(tmp_path)],
+                   check=True, capture_output=True, cwd=ROOT)
     for name in ("records-2020.parquet", "records-2019.parquet", "assessment/annual-2020.parquet"):
         assert (tmp_path / name).read_bytes() == (gen / name).read_bytes(), name
 

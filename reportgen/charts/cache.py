@@ -63,20 +63,30 @@ def chart_key(spec: ChartSpec, style: ChartStyle) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def chart_path(spec: ChartSpec, style: ChartStyle, out_dir: Path) -> Path:
-    return Path(out_dir) / f"{chart_key(spec, style)}.svg"
+def chart_path(spec: ChartSpec, style: ChartStyle, out_dir: Path, dpi: int | None = None) -> Path:
+    """``<key>.svg``, or ``<key>@<dpi>.png`` for a raster copy (the .docx, the chart images)."""
+    key = chart_key(spec, style)
+    return Path(out_dir) / (f"{key}.svg" if dpi is None else f"{key}@{int(dpi)}.png")
 
 
 def draw_svg(spec: ChartSpec, style: ChartStyle) -> bytes:
     """Draw ``spec`` and return the SVG bytes (deterministic)."""
+    return draw(spec, style)
+
+
+def draw(spec: ChartSpec, style: ChartStyle, dpi: int | None = None) -> bytes:
+    """Draw ``spec`` as SVG (``dpi`` None) or as PNG at ``dpi`` — the same figure, so the same text and marks."""
     validate(spec)
     ensure_fonts(style)
-    draw = _drawers()[spec.family]
+    drawer = _drawers()[spec.family]
     with mpl.rc_context(rc_params(style)):
-        fig = draw(spec, style)
+        fig = drawer(spec, style)
         buf = io.BytesIO()
         try:
-            fig.savefig(buf, format="svg", metadata={"Date": None})
+            if dpi is None:
+                fig.savefig(buf, format="svg", metadata={"Date": None})
+            else:
+                fig.savefig(buf, format="png", dpi=int(dpi), metadata={"Software": None})
         finally:
             fig.clear()
     return buf.getvalue()
@@ -88,13 +98,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
     write_atomic(path, data, durable=False)      # a cache: a lost entry is drawn again
 
 
-def _draw_to(spec: ChartSpec, style: ChartStyle, path: str) -> float:
+def _draw_to(spec: ChartSpec, style: ChartStyle, path: str, dpi: int | None = None) -> float:
     """Worker entry point (top level: picklable under spawn). Returns seconds."""
     p = Path(path)
     if p.exists():
         return 0.0
     t0 = time.perf_counter()
-    data = draw_svg(spec, style)
+    data = draw(spec, style, dpi)
     _atomic_write(p, data)
     dt = time.perf_counter() - t0
     log.debug("drew %s chart %s in %.3fs", spec.family, p.name, dt)
@@ -113,7 +123,7 @@ def render_chart(spec: ChartSpec, style: ChartStyle, out_dir: Path) -> Path:
 
 
 def render_charts(specs: Sequence[ChartSpec], style: ChartStyle, out_dir: Path,
-                  workers: int = 2) -> list[Path]:
+                  workers: int = 2, dpi: int | None = None) -> list[Path]:
     """Paths for ``specs`` in the same order; misses drawn in parallel.
 
     Misses are de-duplicated (equal specs are drawn once) and drawn in a
@@ -121,13 +131,13 @@ def render_charts(specs: Sequence[ChartSpec], style: ChartStyle, out_dir: Path,
     threads, same behaviour on Linux/macOS/Windows).  As with any spawn pool,
     a calling script must guard its entry point with
     ``if __name__ == "__main__":``.  With ``workers <= 1`` or a single miss,
-    drawing happens in-process.
+    drawing happens in-process.  ``dpi``: PNG files at that resolution instead of SVG.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for s in specs:
         validate(s)
-    paths = [chart_path(s, style, out_dir) for s in specs]
+    paths = [chart_path(s, style, out_dir, dpi) for s in specs]
     misses: dict[Path, ChartSpec] = {}
     for s, p in zip(specs, paths):
         if p not in misses and not p.exists():
@@ -137,11 +147,11 @@ def render_charts(specs: Sequence[ChartSpec], style: ChartStyle, out_dir: Path,
     ensure_fonts(style)  # fail early, in the caller, on a bad font setup
     if workers <= 1 or len(misses) == 1:
         for p, s in misses.items():
-            _draw_to(s, style, str(p))
+            _draw_to(s, style, str(p), dpi)
         return paths
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(misses)), mp_context=ctx) as ex:
-        futures = [ex.submit(_draw_to, s, style, str(p)) for p, s in misses.items()]
+        futures = [ex.submit(_draw_to, s, style, str(p), dpi) for p, s in misses.items()]
         for f in futures:
             f.result()
     return paths

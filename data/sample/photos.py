@@ -1,24 +1,32 @@
-#!/usr/bin/env python
 """Synthetic stand-ins for the case photos a district office would supply.
 
 The 密云区 2023-09 brief illustrates its 典型案例 (悦欣嘉园社区, 檀营地区) with three photos;
 having none, we draw photo-like substitutes (tiny pinhole camera, soft shadows, grain, blur):
 charging-shed.jpg (the new e-bike charging shed), charging-detail.jpg (e-bikes plugged into
-its charging cabinet) and fitness.jpg (the courtyard fitness equipment).  Fixed seeds and no
-EXIF, so reruns are byte-identical.    .venv/bin/python data/cases/draw_photos.py [--out DIR]
+its charging cabinet) and fitness.jpg (the courtyard fitness equipment), by default into the
+period's district folder config/beijing/periods/monthly-2023-09/密云区/.  Fixed seeds and no
+EXIF, so reruns are byte-identical.    .venv/bin/python -m data.sample photos [--out DIR]
+
+The scooter's profiles, the people's poses and the scooters' colours are in
+``data/sample/weights/photos.yaml`` (``SHAPES.NAME`` below); the scenes are drawn here.
 """
-import argparse
+
+from __future__ import annotations
+
 import math
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-ROOT = Path(__file__).resolve().parents[2]
+from .common import CITY, ROOT, Weights, cli
+
 FONT = str(ROOT / "fonts" / "NotoSansCJKsc-Regular.otf")
-DEFAULT_OUT = ROOT / "config/beijing/periods/monthly-2023-09/密云区"
+DEFAULT_OUT = CITY / "periods" / "monthly-2023-09" / "密云区"
+OUT_HELP = "folder for the three JPEGs"
 W, H, MAX_BYTES = 1200, 900, 130_000
 SHADOW = (20, 22, 35)
 
@@ -135,15 +143,18 @@ def tree(d, cam, x, z, h, rng, green=(70, 115, 55), sun=(-0.6, 0.6)):
         cam.disc(d, p, R * 0.3, shade(green, lit), axis="z", n=12)
 
 
-BIKE = {  # side profiles of a scooter: u forward-to-back from the front wheel, v up, metres
-    "fender": tuple((.25 + r * math.cos(math.radians(a)), .26 + r * math.sin(math.radians(a)))
-                    for r, angles in ((.31, range(10, 171, 20)), (.35, range(170, 9, -20))) for a in angles),
-    "apron": ((.3, .45), (.42, .36), (.58, .34), (.62, .6), (.68, .98), (.6, 1.05), (.46, 1.06), (.38, .9), (.33, .68)),
-    "board": ((.56, .3), (1.0, .3), (1.0, .42), (.56, .42)),
-    "rear": ((.94, .3), (1.2, .31), (1.45, .36), (1.62, .46), (1.72, .6), (1.72, .72), (1.64, .8), (.98, .84), (.93, .6)),
-    "seat": ((1.0, .84), (1.62, .8), (1.65, .86), (1.55, .95), (1.1, .97), (1.0, .92)),
-    "box": ((1.42, .9), (1.84, .9), (1.84, 1.22), (1.42, 1.22)),
-}
+def _tables(raw: dict) -> dict:
+    """data/sample/weights/photos.yaml with the fender's arcs as points and every point and colour a tuple."""
+    fender = raw["BIKE"]["fender"]
+    cu, cv = fender["centre"]
+    bike = {"fender": tuple((cu + a["r"] * math.cos(math.radians(t)), cv + a["r"] * math.sin(math.radians(t)))
+                            for a in fender["arcs"] for t in range(a["from"], a["to"], a["step"]))}
+    bike |= {part: tuple(map(tuple, pts)) for part, pts in raw["BIKE"].items() if part != "fender"}
+    return {"BIKE": bike, "POSES": {pose: tuple(map(tuple, joints)) for pose, joints in raw["POSES"].items()},
+            "SHED_SCOOTERS": [tuple(c) for c in raw["SHED_SCOOTERS"]]}
+
+
+SHAPES = Weights("photos", _tables)     # W is the image's width
 
 
 def bike(d, cam, xf, z0, color, box=False):
@@ -159,7 +170,7 @@ def bike(d, cam, xf, z0, color, box=False):
     for w in np.linspace(0.15, -0.15, 9):
         k, f = 1.0 - 1.4 * (w + 0.15), 1 - 0.1 * (w / 0.15) ** 2  # far slices darker, outer ones smaller
         for name, col in parts + [("box", (205, 60, 45))] * box:
-            pts = BIKE[name]
+            pts = SHAPES.BIKE[name]
             cu, cv = sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
             cam.poly(d, [P(cu + (u - cu) * f, cv + (v - cv) * f, w) for u, v in pts], shade(col, k))
     cam.quad(d, P(.37, .95, -.16), P(.46, 1.02, -.16), (245, 244, 230))  # headlight
@@ -220,9 +231,9 @@ def shed_photo(path):
         d.line([cam((X1, y, 4)), cam((X1, y, 34))], fill=(132, 142, 152))
     for z in ZS:
         cam.tube(d, (X1, 0, z), (X1, 2.8, z), 0.05, (150, 156, 162))
-    colors = [(235, 235, 232), (40, 90, 170), (200, 40, 45), (30, 30, 34), (230, 200, 60), (120, 180, 210), (235, 150, 170)]
     for z in np.arange(33.2, 4.2, -0.78):
-        bike(d, cam, X0 + 0.35 + rng.uniform(0, 0.25), z + rng.uniform(-0.08, 0.08), rng.choice(colors), box=rng.random() < 0.3)
+        bike(d, cam, X0 + 0.35 + rng.uniform(0, 0.25), z + rng.uniform(-0.08, 0.08), rng.choice(SHAPES.SHED_SCOOTERS),
+             box=rng.random() < 0.3)
     for z in reversed(ZS):
         cam.tube(d, (X0, 0, z), (X0, 2.5, z), 0.055, (160, 166, 172), hi=(215, 220, 225))
         for dz in (-0.14, 0.14):  # a charging box with lamp and outlet on each side of the post
@@ -295,13 +306,6 @@ def detail_photo(path):
     finish(img, path, 12)
 
 
-POSES = {  # joints (dx, y, dz) in body heights: feet, knees, hip, neck, hands
-    "stand": ((-.07, 0, 0), (.07, 0, 0), (-.06, .27, 0), (.06, .27, 0), (0, .52, 0), (0, .82, 0), (-.17, .45, -.03), (.17, .45, -.03)),
-    "run": ((-.2, .06, .1), (.12, .1, -.05), (-.1, .28, .06), (.12, .3, -.12), (0, .52, 0), (.04, .82, 0), (-.36, .72, 0), (.34, .66, 0)),
-    "sit": ((-.09, 0, -.32), (.09, 0, -.32), (-.09, .3, -.3), (.09, .3, -.3), (0, .3, 0), (0, .6, .04), (-.14, .32, -.22), (.14, .32, -.22)),
-}
-
-
 def fitness_photo(path):
     rng, cam = random.Random(9103), Cam(pos=(0, 1.6, 0), yaw=0, f=950, hy=400)
     SX, SZ = 1.0, -0.45  # ground shift of a point per metre of height: low evening sun, left and behind
@@ -344,7 +348,7 @@ def fitness_photo(path):
     for x, z, h, col, pose in ((-2.2, 12.05, 1.62, (90, 70, 110), "sit"), (-1.4, 12.05, 1.58, (60, 80, 120), "sit"),
                                (1.5, 6.0, 1.15, (230, 80, 70), "run"), (2.4, 5.3, 1.05, (240, 190, 60), "run"),
                                (3.3, 9.42, 1.65, (170, 60, 60), "stand")):
-        P = dict(zip(("fl", "fr", "kl", "kr", "hip", "neck", "hl", "hr"), [(x + u * h, v * h, z + w * h) for u, v, w in POSES[pose]]))
+        P = dict(zip(("fl", "fr", "kl", "kr", "hip", "neck", "hl", "hr"), [(x + u * h, v * h, z + w * h) for u, v, w in SHAPES.POSES[pose]]))
         for a, b, r in (("fl", "kl", .045), ("fr", "kr", .045), ("kl", "hip", .05), ("kr", "hip", .05)):
             T(P[a], P[b], r * h, (50, 52, 60))
         T(P["hip"], P["neck"], .1 * h, col)
@@ -378,15 +382,22 @@ def fitness_photo(path):
     finish(img, path, 13, tint=(1.05, 1.0, 0.9))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the three JPEGs")
-    out = ap.parse_args().out
+def draw(out: Path) -> dict[str, int]:
+    """The three photos into the folder ``out``: {file name: size in bytes}."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, draw in (("charging-shed.jpg", shed_photo), ("charging-detail.jpg", detail_photo), ("fitness.jpg", fitness_photo)):
-        draw(out / name)
-        print(out / name, os.path.getsize(out / name))
+    sizes = {}
+    for name, paint in (("charging-shed.jpg", shed_photo), ("charging-detail.jpg", detail_photo),
+                        ("fitness.jpg", fitness_photo)):
+        paint(out / name)
+        sizes[name] = os.path.getsize(out / name)
+    return sizes
 
 
-if __name__ == "__main__":
-    main()
+def run(out: Path) -> int:
+    for name, size in draw(out).items():
+        print(out / name, size)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli(sys.modules[__name__], argv)

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Deterministic sample assessment tables (市级“接诉即办”考评) for the monthly district brief.
 
-    python data/assessment/generate_assessment.py [--out data/generated/assessment]
+    python -m data.sample assessment [--out data/generated/assessment]
 
 writes, for the assessment periods 2023-09K (2023-08-19 … 2023-09-19) and 2023-08K (the one before):
 
@@ -16,33 +15,31 @@ writes, for the assessment periods 2023-09K (2023-08-19 … 2023-09-19) and 2023
 tables 1–4 and every sentence of sections 一–三.  Its 2023-08K 直派 city ranks follow from the printed
 rank changes (檀营地区 23 with 12↑ → 35).  Everything else is invented, but consistent: city ranks
 computed over all units reproduce 密云's printed ones, the city averages are the means of the units,
-every composite is 0.1·响应率 + 0.5·解决率 + 0.4·满意率 + 加分项 of the row's rates.
+every composite is 0.1·响应率 + 0.5·解决率 + 0.4·满意率 + 加分项 of the row's rates.  The invented
+values are in ``data/sample/weights/assessment.yaml`` (``W.NAME`` below is its entry NAME);
 data/assessment/README.md lists what is invented and every inconsistency of the seed.
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import random
 import sys
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from reportgen.assessment import (  # noqa: E402
+from reportgen.assessment import (
     Rates, competition_ranks, composite, load_assessment_config, rank_change, round_half_up,
 )
-from reportgen.metrics import per_10k  # noqa: E402
+from reportgen.metrics import per_10k
 
+from .common import GENERATED, PROFILE, STREETS_FILE, Weights, cli, half_up, load_yaml, write_parquet
+
+DEFAULT_OUT = GENERATED / "assessment"
 PERIOD, PREVIOUS = "2023-09K", "2023-08K"
 MIYUN = "密云区"
 SEED = 20230919
@@ -170,15 +167,23 @@ CITY_STREET_AVG, CITY_DEPT_AVG, CITY_STREETS = D("96.72"), D("99.05"), 343
 # 前三 (lowest): 大兴区 197.06, 昌平区 197.29, 门头沟区 213.46
 PER10K = {MIYUN: D("372.71"), "大兴区": D("197.06"), "昌平区": D("197.29"), "门头沟区": D("213.46")}
 PER10K_PREVIOUS_MIYUN = D("390.09")
-PER10K_HIGHEST = "怀柔区"          # invented: the one district above 密云
 
-# --- district departments of the other districts (invented, common names) -------------------
-DEPT1_COMMON = ["住建委", "城市管理委", "市场监督管理局", "交通局", "卫生健康委", "教委", "人力社保局", "民政局",
-                "水务局", "园林绿化局", "规自分局", "文化和旅游局", "商务局", "体育局", "房管局", "城管执法局"]
-DEPT1_MORE = ["农业农村局", "公路分局", "应急管理局", "城投集团", "园林中心", "静态交通"]
-DEPT2_COMMON = ["发改委", "生态环境局", "国资委", "退役军人事务局", "人防办", "政务服务管理局", "司法局", "财政局"]
-DEPT2_MORE = ["医保局", "科委", "统计局", "供销社", "消防支队", "民族宗教办", "档案局", "审计局", "融媒体中心"]
-URBAN_ONLY = {"东城区", "西城区"}     # no 农业农村局 / 公路分局 there
+
+def _tables(raw: dict) -> dict:
+    """data/sample/weights/assessment.yaml with its quoted decimals (scores, 加分项, ratios) as Decimal."""
+    def decimals(entry: dict) -> dict:
+        return {k: D(v) if isinstance(v, str) else v for k, v in entry.items()}
+
+    t = dict(raw)
+    for name in ("STREETS", "DEPARTMENT_SCORES", "BONUS"):
+        t[name] = decimals(raw[name])
+    t["DISTRICT_BONUS"] = [None if b is None else D(b) for b in raw["DISTRICT_BONUS"]]
+    highest = raw["PER10K_OTHERS"]["highest"]
+    t["PER10K_OTHERS"] = dict(raw["PER10K_OTHERS"], highest=dict(highest, ratio=D(highest["ratio"])))
+    return t
+
+
+W = Weights("assessment", _tables)     # the invented values (data/assessment/README.md)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -194,7 +199,7 @@ def q4(x: Fraction | Decimal) -> Decimal:
     """A rate as stored: percent with four decimals."""
     if isinstance(x, Fraction):
         x = D(x.numerator) * 100 / D(x.denominator)
-    return x.quantize(D("0.0001"), rounding=ROUND_HALF_UP)
+    return half_up(x, 4)
 
 
 def parse(block: str) -> list[list[str]]:
@@ -224,11 +229,10 @@ class Gen:
         self.cfg = load_assessment_config()
         self.w = self.cfg.weights
         self.rng = random.Random(SEED)
-        profile = yaml.safe_load((ROOT / "config/beijing/profile.yaml").read_text(encoding="utf-8"))
+        profile = load_yaml(PROFILE)
         self.population = {d["name"]: D(str(d["population_wan"])) for d in profile["districts"]}
         self.districts = list(self.population)
-        self.streets: dict[str, list[str]] = yaml.safe_load(
-            (ROOT / "config/beijing/streets.yaml").read_text(encoding="utf-8"))
+        self.streets: dict[str, list[str]] = load_yaml(STREETS_FILE)
         if list(self.streets) != self.districts:
             raise SystemExit("config/beijing/streets.yaml 的区与 profile.yaml 不一致")
         if sum(map(len, self.streets.values())) != CITY_STREETS:
@@ -236,7 +240,7 @@ class Gen:
         self.depts = self._departments()
         prev_rng = random.Random(SEED + 3)
         now = self._per10k_counts()
-        before = {d: int(n * D(str(prev_rng.uniform(1.0, 1.12)))) for d, n in now.items()}
+        before = {d: int(n * D(str(prev_rng.uniform(*W.PER10K_OTHERS["previous_drift"])))) for d, n in now.items()}
         before[MIYUN] = int(round_half_up(PER10K_PREVIOUS_MIYUN * self.population[MIYUN], 0))
         self.per10k = {PERIOD: now, PREVIOUS: before}
 
@@ -288,15 +292,18 @@ class Gen:
 
     # --- invented rates for a target composite ------------------------------------------------
     def solve(self, target: Decimal, bonus: Decimal | None, n: int, miss: bool = True,
-              spread: int = 400) -> tuple[Decimal, Decimal, Decimal]:
+              spread: int | None = None) -> tuple[Decimal, Decimal, Decimal]:
         """响应率, 解决率, 满意率 (four decimals) whose composite is exactly ``target``; 满意率 within
-        about ±``spread``/100 points of 解决率."""
+        about ±``spread``/100 points of 解决率 (default: RATES.spread.direct)."""
         rng = self.rng
+        rc = W.RATES
+        spread = rc["spread"]["direct"] if spread is None else spread
         rest_all = target - (bonus or ZERO)
         for attempt in range(500):
             p = HUNDRED
-            if miss and n >= 30 and rest_all < 99 and attempt < 400 and rng.random() < 0.08:
-                p = q4(Fraction(n - rng.choice((1, 1, 2)), n))
+            if miss and n >= rc["miss_min_counted"] and rest_all < rc["miss_below"] and attempt < 400 \
+                    and rng.random() < rc["miss_share"]:
+                p = q4(Fraction(n - rng.choice(rc["missed"]), n))
             rest = rest_all - self.w.response * p
             # 满意率 s = (rest − 0.5 r) / 0.4 must lie in [0, 100] and near r
             lo = max(2 * (rest - 40), (rest - dec(spread) * D("0.4")) / D("0.9"), ZERO)
@@ -367,17 +374,19 @@ class Gen:
             if d == MIYUN:
                 out[d] = [(name, cls) for cls, name, *_ in parse(TABLE4)]
                 continue
-            more1 = [x for x in DEPT1_MORE if not (d in URBAN_ONLY and x in ("农业农村局", "公路分局"))]
-            one = DEPT1_COMMON + rng.sample(more1, rng.randint(2, 5))
-            two = DEPT2_COMMON + rng.sample(DEPT2_MORE, rng.randint(2, 6))
+            d1, d2 = W.DEPARTMENTS["一类部门"], W.DEPARTMENTS["二类部门"]
+            more1 = [x for x in d1["more"] if not (d in W.URBAN_ONLY and x in W.NOT_URBAN)]
+            one = d1["common"] + rng.sample(more1, rng.randint(*d1["more_count"]))
+            two = d2["common"] + rng.sample(d2["more"], rng.randint(*d2["more_count"]))
             out[d] = [(n, "一类部门") for n in one] + [(n, "二类部门") for n in two]
         return out
 
     def dept_target(self, n: int) -> Decimal:
         rng = self.rng
-        if rng.random() < (0.6 if n <= 20 else 0.3):
+        s = W.DEPARTMENT_SCORES
+        if rng.random() < s["perfect_share"]["small" if n <= s["small_counted"] else "large"]:
             return HUNDRED
-        return dec(10000 - min(1500, 1 + int(rng.expovariate(1 / 150))))
+        return dec(10000 - min(s["max_gap"], 1 + int(rng.expovariate(1 / s["mean_gap"]))))
 
     # --- one period ------------------------------------------------------------------------------
     def period(self, key: str, miyun: dict[str, list[dict]], direct_ranks: dict[str, int],
@@ -390,10 +399,10 @@ class Gen:
         m_direct = {r["unit"]: self.comp(r["rates"], None) for r in miyun["直派"]}
         fixed = [(m_direct[u], direct_ranks[u]) for u in m_direct]
         others = [(d, s) for d in self.districts if d != MIYUN for s in self.streets[d]]
-        values = self.fill(fixed, len(others), D("85.00"), 0.35)
+        values = self.fill(fixed, len(others), W.STREETS["floor"], W.STREETS["perfect_share"])
         if street_avg is not None:
             floor_idx = [i for i, v in enumerate(values) if v < min(m_direct.values())]
-            self.adjust_mean(values, floor_idx, street_avg, D("80.00"), min(m_direct.values()) - CENT, rng,
+            self.adjust_mean(values, floor_idx, street_avg, W.STREETS["mean_floor"], min(m_direct.values()) - CENT, rng,
                              extra=sum(m_direct.values()), extra_n=len(m_direct))
         rng.shuffle(values)
         # 纳入考评 of a district's units ≈ 60 % of its 诉求量 (密云: 12415 of 19679), split like 密云's
@@ -402,10 +411,10 @@ class Gen:
         for d in self.districts:
             if d == MIYUN:
                 continue
-            total = int(self.per10k[key][d] * D(str(rng.uniform(0.55, 0.7))))
-            for t, share, names, sigma in (("直派", "0.41", self.streets[d], 0.5),
-                                           ("转派+从办", "0.16", self.streets[d], 0.7),
-                                           ("部门自办+从办", "0.43", [n for n, _ in self.depts[d]], 1.3)):
+            total = int(self.per10k[key][d] * D(str(rng.uniform(*W.COUNTED["of_requests"]))))
+            for t, names in (("直派", self.streets[d]), ("转派+从办", self.streets[d]),
+                             ("部门自办+从办", [n for n, _ in self.depts[d]])):
+                share, sigma = W.COUNTED["tables"][t]["share"], W.COUNTED["tables"][t]["sigma"]
                 for name, n in zip(names, allocate(int(total * D(share)), len(names), rng, sigma)):
                     counts[(d, t, name)] = n
         direct: dict[tuple[str, str], dict] = {}
@@ -414,11 +423,13 @@ class Gen:
             direct[(d, s)] = dict(district=d, unit=s, counted=n, rates=self.solve(v, None, n), bonus=None)
         # 转派+从办 and 直派+转派+从办 of the other streets
         transfer: dict[tuple[str, str], dict] = {}
+        tr = W.TRANSFER
         for d, s in others:
             n = counts[(d, "转派+从办", s)]
-            v = HUNDRED if n < 25 and rng.random() < 0.3 else dec(max(7500, min(10000, int(rng.gauss(9100, 420)))))
-            transfer[(d, s)] = dict(district=d, unit=s, counted=n, rates=self.solve(v, None, n, miss=False, spread=700),
-                                    bonus=None)
+            v = HUNDRED if n < tr["perfect_below"] and rng.random() < tr["perfect_share"] \
+                else dec(max(tr["min"], min(10000, int(rng.gauss(tr["mean"], tr["sd"])))))
+            transfer[(d, s)] = dict(district=d, unit=s, counted=n, bonus=None,
+                                    rates=self.solve(v, None, n, miss=False, spread=W.RATES["spread"]["transfer"]))
         for d in self.districts:
             if d == MIYUN:
                 continue
@@ -428,7 +439,7 @@ class Gen:
                 responded = (a["rates"][0] * a["counted"] + b["rates"][0] * b["counted"]) / 100
                 resp = q4(Fraction(int(round_half_up(responded, 0)), n))
                 mix = [q4((a["rates"][j] * a["counted"] + b["rates"][j] * b["counted"]) / n) for j in (1, 2)]
-                bonus = D("0.1") if rng.random() < 0.04 else None
+                bonus = W.BONUS["value"] if rng.random() < W.BONUS["share"] else None
                 rows.append(dict(district=d, unit=s, table="直派", **_only(a)))
                 rows.append(dict(district=d, unit=s, table="转派+从办", **_only(b)))
                 rows.append(dict(district=d, unit=s, table="直派+转派+从办", counted=n,
@@ -447,14 +458,15 @@ class Gen:
             m_sum = sum(self.comp(r["rates"], r["bonus"]) for r in miyun["部门自办+从办"])
             targets = [r["target"] for r in dept_rows]
             movable = [i for i, v in enumerate(targets) if v < HUNDRED]
-            self.adjust_mean(targets, movable, dept_avg, D("85.00"), D("99.99"), rng,
+            self.adjust_mean(targets, movable, dept_avg, W.DEPARTMENT_SCORES["mean_floor"],
+                             W.DEPARTMENT_SCORES["mean_ceiling"], rng,
                              extra=m_sum, extra_n=len(miyun["部门自办+从办"]))
             for r, v in zip(dept_rows, targets):
                 r["target"] = v
         for r in dept_rows:
             v = r.pop("target")
-            bonus = D("0.1") if v <= D("99.80") and rng.random() < 0.04 else None
-            r["rates"] = self.solve(v, bonus, r["counted"], miss=False, spread=500)
+            bonus = W.BONUS["value"] if v <= W.BONUS["dept_max"] and rng.random() < W.BONUS["share"] else None
+            r["rates"] = self.solve(v, bonus, r["counted"], miss=False, spread=W.RATES["spread"]["departments"])
             r["bonus"] = bonus
             rows.append(dict(table="部门自办+从办", **r))
         rows += [dict(district=MIYUN, table="部门自办+从办", **r) for r in miyun["部门自办+从办"]]
@@ -479,6 +491,7 @@ class Gen:
         """密云's 2023-08K rows: 直派 composites placed so that the city ranks are the printed ones
         before the change; the rest invented."""
         rng = self.rng
+        mp = W.MIYUN_PREVIOUS
         out: dict[str, list[dict]] = {t: [] for t in self.cfg.tables}
         # 直派: values descending with the previous ranks, one cent apart where nobody sits between
         value = D("100.00")
@@ -488,15 +501,18 @@ class Gen:
         for i, (unit, rank) in enumerate(by_rank):
             if i > 0:
                 gap = rank - last_rank - 1
-                value -= CENT if gap == 0 else dec(min(250, 4 + gap * rng.randint(1, 3)))
+                value -= CENT if gap == 0 else dec(min(mp["max_gap"],
+                                                       mp["gap_base"] + gap * rng.randint(*mp["per_rank"])))
             last_rank = rank
-            n = max(40, int(counted[unit] * rng.uniform(0.85, 1.15)))
+            n = max(mp["counted_min"], int(counted[unit] * rng.uniform(*mp["counted_drift"])))
             out["直派"].append(dict(unit=unit, counted=n, rates=self.solve(value, None, n), bonus=None))
         direct = {r["unit"]: r for r in out["直派"]}
+        tr = mp["transfer"]
         for r in current["转派+从办"]:
-            n = max(5, int(r["counted"] * rng.uniform(0.8, 1.2)))
-            v = dec(max(8000, min(10000, int(rng.gauss(9000, 400)))))
-            out["转派+从办"].append(dict(unit=r["unit"], counted=n, rates=self.solve(v, None, n, False, 700), bonus=None))
+            n = max(tr["counted_min"], int(r["counted"] * rng.uniform(*tr["counted_drift"])))
+            v = dec(max(tr["min"], min(10000, int(rng.gauss(tr["mean"], tr["sd"])))))
+            out["转派+从办"].append(dict(unit=r["unit"], counted=n, bonus=None,
+                                       rates=self.solve(v, None, n, False, W.RATES["spread"]["transfer"])))
         for r in out["转派+从办"]:
             a = direct[r["unit"]]
             n = a["counted"] + r["counted"]
@@ -504,10 +520,12 @@ class Gen:
             mix = [q4((a["rates"][j] * a["counted"] + r["rates"][j] * r["counted"]) / n) for j in (1, 2)]
             out["直派+转派+从办"].append(dict(unit=r["unit"], counted=n, bonus=None, rates=(
                 q4(Fraction(int(round_half_up(responded, 0)), n)), mix[0], mix[1])))
+        dp = mp["departments"]
         for r in current["部门自办+从办"]:
-            n = max(1, int(r["counted"] * rng.uniform(0.8, 1.2)))
+            n = max(dp["counted_min"], int(r["counted"] * rng.uniform(*dp["counted_drift"])))
             out["部门自办+从办"].append(dict(unit=r["unit"], dept_class=r["dept_class"], counted=n, bonus=None,
-                                          rates=self.solve(self.dept_target(n), None, n, False, 500)))
+                                          rates=self.solve(self.dept_target(n), None, n, False,
+                                                           W.RATES["spread"]["departments"])))
         return out
 
     # --- districts -------------------------------------------------------------------------------
@@ -517,13 +535,16 @@ class Gen:
         rows: list[dict] = []
         # composites: 密云 11th in 2023-09K (10 above 95.21, 5 below)
         others = [d for d in self.districts if d != MIYUN]
+        dc = W.DISTRICT_COMPOSITES
         if key == PERIOD:
-            pool_hi = rng.sample(range(9522, 9761), 10)
-            pool_lo = rng.sample(range(9340, 9521), 5)
+            above = m["city_rank"] - 1
+            pool_hi = rng.sample(range(cents(m["composite"]) + 1, dc["highest"] + 1), above)
+            pool_lo = rng.sample(range(dc["lowest"], cents(m["composite"])), len(others) - above)
             targets = dict(zip(rng.sample(others, len(others)), [dec(c) for c in pool_hi + pool_lo]))
             targets[MIYUN] = m["composite"]
         else:
-            targets = {d: dec(c) for d, c in zip(self.districts, rng.sample(range(9350, 9760), len(self.districts)))}
+            drawn = rng.sample(range(*dc["previous"]), len(self.districts))
+            targets = {d: dec(c) for d, c in zip(self.districts, drawn)}
         per10k_counts = self.per10k[key]
         for d in self.districts:
             if d == MIYUN:
@@ -533,22 +554,23 @@ class Gen:
                 # each 工单 once: the units' sum counts a 从办 工单 for every unit (密云: 12415 → 12382)
                 units_sum = sum(u["counted"] for u in units if u["district"] == d
                                 and u["table"] in ("直派+转派+从办", "部门自办+从办"))
-                counted = units_sum - rng.randint(0, units_sum // 300)
-                requests = int(per10k_counts[d] * D(str(rng.uniform(1.02, 1.12))))
+                counted = units_sum - rng.randint(0, units_sum // W.COUNTED["district_dedup"])
+                requests = int(per10k_counts[d] * D(str(rng.uniform(*W.REQUESTS_OVER_PER10K))))
             if d == MIYUN and key == PERIOD:
                 bonus = D("0.09")
                 k = int(round_half_up(D(m["rates"][0]) * counted / 100, 0))
                 rates = (q4(Fraction(k, counted)), D(m["rates"][1]), D(m["rates"][2]))
                 orders = m["orders"]
             else:
-                bonus = rng.choice([None, None, D("0.05"), D("0.10")])
-                rates = self.solve(targets[d], bonus, counted, spread=200)
-                rated = int(counted * D(str(rng.uniform(0.54, 0.6))))
-                bf = int(rated * D(str(rng.uniform(0.035, 0.05))))
-                of = int(rated * D(str(rng.uniform(0.008, 0.015))))
-                rb = int(rated * D(str(rng.uniform(0.02, 0.03))))
-                orders = (rated, rated - bf - of - rb, bf, int(bf * D(str(rng.uniform(0.1, 0.25)))),
-                          of, int(of * D(str(rng.uniform(0.5, 0.75)))), rb)
+                bonus = rng.choice(W.DISTRICT_BONUS)
+                rates = self.solve(targets[d], bonus, counted, spread=W.RATES["spread"]["districts"])
+                o = W.ORDERS
+                rated = int(counted * D(str(rng.uniform(*o["rated"]))))
+                bf = int(rated * D(str(rng.uniform(*o["both_failed"]))))
+                of = int(rated * D(str(rng.uniform(*o["one_failed"]))))
+                rb = int(rated * D(str(rng.uniform(*o["resolved_basic"]))))
+                orders = (rated, rated - bf - of - rb, bf, int(bf * D(str(rng.uniform(*o["both_failed_district"])))),
+                          of, int(of * D(str(rng.uniform(*o["one_failed_district"])))), rb)
             comp = self.comp(rates, bonus)
             if d == MIYUN and key == PERIOD and comp != m["composite"]:
                 raise SystemExit(f"密云区综合成绩应为 {m['composite']}，算得 {comp}")
@@ -573,10 +595,11 @@ class Gen:
         out = {}
         for d, ratio in PER10K.items():
             out[d] = int(round_half_up(ratio * self.population[d], 0))
-        middle = [d for d in self.districts if d not in PER10K and d != PER10K_HIGHEST]
-        for d, c in zip(middle, rng.sample(range(21500, 37200), len(middle))):
+        highest = W.PER10K_OTHERS["highest"]
+        middle = [d for d in self.districts if d not in PER10K and d != highest["district"]]
+        for d, c in zip(middle, rng.sample(range(*W.PER10K_OTHERS["middle"]), len(middle))):
             out[d] = int(round_half_up(dec(c) * self.population[d], 0))
-        out[PER10K_HIGHEST] = int(round_half_up(D("401.37") * self.population[PER10K_HIGHEST], 0))
+        out[highest["district"]] = int(round_half_up(highest["ratio"] * self.population[highest["district"]], 0))
         return {d: out[d] for d in self.districts}
 
 
@@ -621,10 +644,7 @@ CITY_SCHEMA = pa.schema([
 
 
 def _write(path: Path, rows: list[dict], schema: pa.Schema) -> None:
-    table = pa.Table.from_pylist(rows, schema=schema)
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
+    write_parquet(path, pa.Table.from_pylist(rows, schema=schema))
 
 
 def write_period(out: Path, gen: Gen, key: str, units: list[dict], districts: list[dict]) -> None:
@@ -692,13 +712,11 @@ def generate(out: Path) -> None:
     write_period(out, gen, PREVIOUS, units_before, districts_before)
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "data" / "generated" / "assessment")
-    args = ap.parse_args(argv)
-    generate(args.out)
-    print(f"wrote {PERIOD} and {PREVIOUS} to {args.out}")
+def run(out: Path) -> int:
+    generate(out)
+    print(f"wrote {PERIOD} and {PREVIOUS} to {out}")
+    return 0
 
 
-if __name__ == "__main__":
-    main()
+def main(argv: list[str] | None = None) -> int:
+    return cli(sys.modules[__name__], argv)

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
 """Deterministic sample data for the 2020 接诉即办 work report (and the 2019 figures it compares with).
 
-    python data/work/generate_work_2020.py --out data/generated
+    python -m data.sample work --out data/generated
 
 writes ``records-2020.parquet``, ``records-2019.parquet`` (the records contract, DESIGN.md; pre-aggregated,
 one row per month and value of every other column) and ``assessment/annual-2020.parquet`` (the year's
@@ -10,7 +9,8 @@ ranking table: period, level, district, unit, score, months, requests).
 Group-by sums over these files give back, after the report's half-up rounding, every figure of sections
 一 to 四 of the published report that a hotline record can hold (``data/targets/work-2020.yaml``; the
 inconsistencies of the seed and what had to be invented: ``data/targets/work-2020-notes.md`` and
-``data/work/README.md``).  Stages, each keeping the sums of the one before exactly:
+``data/work/README.md``; the invented values are in ``data/sample/weights/work2020.yaml``, ``W.NAME`` below).
+Stages, each keeping the sums of the one before exactly:
 
     district totals and 区级部门 (a small integer search over all printed constraints of 三)   solve_districts()
     category and sub-category totals of 2020 (the largest sub's share, the 1 万 threshold)      plan_categories()
@@ -24,23 +24,23 @@ inconsistencies of the seed and what had to be invented: ``data/targets/work-202
 
 from __future__ import annotations
 
-import argparse
 import math
 import random
 import sys
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-TARGETS = ROOT / "data" / "targets" / "work-2020.yaml"
-STREETS = ROOT / "config" / "beijing" / "streets.yaml"
-UNITS = ROOT / "config" / "beijing" / "units.yaml"
-TAXONOMY = ROOT / "config" / "beijing" / "taxonomy.yaml"
-PROFILE = ROOT / "config" / "beijing" / "profile.yaml"
+from .common import (
+    GENERATED, STREETS_FILE, TARGETS_DIR, TAXONOMY, UNITS_FILE, Weights, cli, half_up, load_yaml, pairs,
+    pct_window, replace_atomically, wan_window,
+)
+
+TARGETS = TARGETS_DIR / "work-2020.yaml"
+DEFAULT_OUT = GENERATED
 
 YEAR, PREV = 2020, 2019
 COLUMNS = ("month", "channel", "disposition", "category_l1", "category_l2", "district", "street",
@@ -53,63 +53,6 @@ AREA = "经济技术开发区"           # a handling area of 平原新城 that 
 AREA_RANKING_NAME = "北京经济技术开发区"     # the name 四's table prints
 NAME_FIX = {"潮县镇": "漷县镇"}     # a misprint of the seed's 四 (notes #8): the data has the town's name
 
-# =============================================================================================
-# Invented values (data/work/README.md).  Amounts in 万 unless said otherwise.
-# =============================================================================================
-
-# 2020 categories outside the top ten (each below 教育's 35.1 万; they sum to the rest of the total).
-OTHER_2020 = [("物业管理", 33.5), ("农村管理", 29.8), ("市容环卫", 27.9), ("环境保护", 26.2), ("民政", 24.1), ("公共安全", 23.3),
-              ("文体市场管理", 22.2), ("金融财税", 21.8), ("政务服务", 21.1), ("水务", 20.0), ("市政建设", 29.0), ("园林绿化", 18.6),
-              ("养老服务", 17.1), ("食品药品安全", 16.7), ("企业服务", 16.3), ("医疗保障", 15.8), ("商务服务", 15.2), ("自然资源", 13.8),
-              ("安全生产", 13.1), ("退役军人事务", 11.6), ("残疾人服务", 11.0), ("网络安全", 10.7), ("司法服务", 9.4), ("综合执法", 9.0),
-              ("旅游", 8.5), ("动物防疫", 7.9), ("热线服务", 7.6), ("应急管理", 6.8), ("知识产权", 6.0), ("其他", 7.1)]
-# 2019 values of the categories whose 环比 the report does not print (notes (c): bounded by their neighbours).
-PREV_BOUNDED = {"环境保护": 27.4, "农村管理": 19.9, "市容环卫": 17.6}
-# 2019 categories outside its top ten besides 社会秩序 and 教育 (each below 市容环卫).
-OTHER_2019 = [("物业管理", 16.4), ("市政建设", 16.0), ("民政", 15.6), ("公共安全", 15.2), ("文体市场管理", 14.9), ("金融财税", 14.5),
-              ("政务服务", 14.1), ("水务", 13.7), ("园林绿化", 13.3), ("养老服务", 12.9), ("食品药品安全", 12.6), ("企业服务", 12.2),
-              ("医疗保障", 11.8), ("商务服务", 11.4), ("自然资源", 11.0), ("安全生产", 10.6), ("退役军人事务", 10.3), ("残疾人服务", 9.9),
-              ("网络安全", 9.5), ("司法服务", 9.1), ("综合执法", 8.7), ("旅游", 8.3), ("动物防疫", 8.0), ("热线服务", 7.6),
-              ("应急管理", 7.2), ("知识产权", 6.8), ("文物保护", 6.4), ("民族宗教", 6.0), ("人防工程", 5.7), ("气象服务", 5.3),
-              ("计划生育", 4.9), ("其他", 4.5)]
-# Unlisted sub-categories of the top ten (below the listed ones; weights of the remainder).
-EXTRA_SUBS = {
-    "疫情防控": [("其他", 1)],
-    "市场管理": [("广告宣传", 4), ("价格收费", 4), ("服务质量", 3), ("其他", 3)],
-    "公共服务": [("燃气", 5), ("有线电视", 4), ("快递", 3), ("其他", 2)],
-    "住房": [("商品房", 5), ("老楼改造", 5), ("公租房", 4), ("房屋租赁", 4), ("保障性住房", 3), ("其他", 3)],
-    "医疗卫生": [("医疗纠纷", 5), ("卫生监督", 5), ("健康教育", 4), ("其他", 4)],
-    "城乡建设": [("工程管理", 2), ("其他", 1)],
-    "交通管理": [("出租车", 5), ("交通事故", 4), ("车驾管业务", 3), ("其他", 2)],
-    "社会秩序": [("治安管理", 2), ("其他", 1)],
-    "劳动和社会保障": [("工伤及职业病", 3), ("就业服务", 2), ("其他", 2)],
-    "教育": [("学前教育", 3), ("校园安全", 2), ("其他", 2)],
-}
-OTHER_SUBS = 3      # sub-categories of the other categories: their first three in the taxonomy
-
-# Month shapes (weights for Jan … Dec) of the categories and of sub-categories the report describes.
-FLAT = [7, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 12]     # most categories grew through the year
-SHAPES = {
-    "疫情防控": [2, 9, 10, 8, 7, 16, 9, 7, 5, 4, 8, 6],             # June highest, falling to Oct, rebound in Nov
-    "市场管理": [7, 5, 5, 5, 5, 6, 8, 9, 9, 9, 10, 10],             # rising after June, high second half
-    ("市场管理", "网络交易"): None,                                   # pinned: Jan, Nov, Dec ≈ 6.1
-    "公共服务": [9, 7, 6, 6, 6, 7, 7, 8, 10, 8, 11, 12],
-    ("公共服务", "供暖"): [16, 12, 9, 3, 2, 1, 1, 1, 2, 5, 22, 24],    # heating season
-    ("公共服务", "公交"): [5, 5, 6, 7, 8, 9, 10, 11, 14, 10, 8, 7],    # rises then falls, Sep highest
-    ("公共服务", "供水"): [6, 6, 7, 8, 9, 10, 11, 10, 9, 8, 7, 6],
-    ("公共服务", "供电"): [6, 6, 7, 8, 9, 11, 12, 11, 9, 8, 7, 6],
-    "住房": [6, 5, 6, 6, 7, 7, 9, 10, 10, 10, 12, 11],
-    "医疗卫生": [11, 13, 12, 13, 11, 10, 6, 5, 5, 5, 5, 5],          # first half, falling after June
-    ("医疗卫生", "疾病预防"): None,                                   # pinned: Apr 4.4, Sep–Dec ≈ 6000
-    "城乡建设": [5, 4, 5, 9, 9, 10, 10, 11, 10, 10, 9, 9],           # rising after March
-    "交通管理": [5, 4, 5, 9, 9, 9, 10, 10, 10, 10, 10, 10],
-    ("交通管理", "停车管理"): None,                                   # pinned: Sep–Dec ≈ 2.8
-    "社会秩序": [4, 5, 5, 6, 7, 8, 9, 10, 11, 11, 11, 12],           # rising, high after September
-    "劳动和社会保障": [5, 4, 7, 7, 8, 8, 9, 9, 10, 10, 11, 14],      # up after February, Dec = 5.1
-    "教育": [6, 5, 5, 6, 6, 7, 10, 11, 12, 13, 11, 9],
-    ("教育", "社会办学"): [5, 4, 4, 5, 5, 6, 9, 11, 13, 15, 12, 10],  # up after June, peak in October
-    ("教育", "入学升学"): [5, 6, 7, 8, 9, 10, 12, 9, 8, 6, 5, 4],     # rises then falls, July highest
-}
 # Pinned month values (件) of sub-categories and categories: the report's printed month figures.
 PINNED = {
     ("市场管理", "网络交易"): {1: 61000, 11: 61000, 12: 61000},
@@ -124,23 +67,26 @@ PINNED = {
     ("教育", "入学升学"): {7: 11000},
 }
 PINNED_CATEGORY = {"劳动和社会保障": {12: 51000}}
-DISTRICT_MONTHS = [7, 5, 6, 6, 7, 8, 9, 9, 10, 10, 11, 12]   # shape of a district's other ten months
-
-# Share of a district's requests in each of its five top categories, and the number of other categories.
-TOP5_SHARES = (0.12, 0.10, 0.085, 0.075, 0.065)
-DISTRICT_OTHER = 12
-# 市属机构 and 国有企业: the busiest unit's share of its class, and what each class handles (category weights).
-CITY_CATS = {"社会秩序": 22, "交通管理": 16, "市场管理": 14, "医疗卫生": 12, "疫情防控": 10, "劳动和社会保障": 9,
-             "教育": 7, "金融财税": 5, "环境保护": 5}
-SOE_CATS = {"公共服务": 65, "城乡建设": 12, "交通管理": 12, "金融财税": 6, "园林绿化": 5}
-BUSIEST_SHARE = {CITY: 0.15, SOE: 0.16}
-# Names of the city bodies and state enterprises of 2020 beyond units.yaml's (52 and 44 units were assessed).
+# Names of the city bodies and state enterprises of 2020 beyond units.yaml's (52 and 44 units were assessed:
+# printed, targets' assessment ``with_scores``).  These and the pinned values above are the report's, not invented.
 N_CITY, N_SOE = 52, 44
-DIRECT_SHARE_MIN = 0.03      # every category keeps at least this share of each month as 直接答复
 
-# Assessment: composite scores (invented; none is printed).  Streets of the printed lists get the scores
-# below in their order; every other unit a lower one.
-TOP_SCORE = Decimal("99.60")
+
+def _tables(raw: dict) -> dict:
+    """data/sample/weights/work2020.yaml as the stages use it: ordered (name, value) lists, (l1, l2) tuple keys
+    of the sub-categories' shapes, tuples, and the ranking's quoted decimals as Decimal."""
+    t = dict(raw)
+    for name in ("OTHER_2020", "OTHER_2019"):
+        t[name] = pairs(raw[name])
+    t["EXTRA_SUBS"] = {l1: pairs(subs) for l1, subs in raw["EXTRA_SUBS"].items()}
+    t["SHAPES"] = {(tuple(k.split("/")) if "/" in k else k): v for k, v in raw["SHAPES"].items()}
+    t["TOP5_SHARES"] = tuple(raw["TOP5_SHARES"])
+    t["DISTRICTS_2019_FACTOR"] = tuple(raw["DISTRICTS_2019_FACTOR"])
+    t["RANKING"] = {k: Decimal(v) if isinstance(v, str) else v for k, v in raw["RANKING"].items()}
+    return t
+
+
+W = Weights("work2020", _tables)     # the invented values (data/work/README.md)
 
 
 # =============================================================================================
@@ -148,7 +94,7 @@ TOP_SCORE = Decimal("99.60")
 # =============================================================================================
 
 def q(x: Decimal | float | int | str, places: int) -> Decimal:
-    return Decimal(str(x)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return half_up(Decimal(str(x)), places)
 
 
 def places_of(printed: str) -> int:
@@ -157,14 +103,14 @@ def places_of(printed: str) -> int:
 
 def wan_range(printed: str, places: int = 1) -> tuple[int, int]:
     """The counts (件) that print as ``printed`` 万 with ``places`` decimals, both ends inclusive."""
-    p, h = Decimal(printed), Decimal(5).scaleb(-places - 1)
-    return math.ceil((p - h) * 10000), math.ceil((p + h) * 10000) - 1
+    lo, hi = wan_window(printed, places)
+    return lo, hi - 1
 
 
 def pct_range(whole: int, printed: str, places: int = 2) -> tuple[int, int]:
-    """The parts of ``whole`` whose share prints as ``printed`` % with ``places`` decimals."""
-    p, h = Decimal(printed), Decimal(5).scaleb(-places - 1)
-    return math.ceil((p - h) * whole / 100), math.ceil((p + h) * whole / 100) - 1
+    """The parts of ``whole`` whose share prints as ``printed`` % with ``places`` decimals, both ends inclusive."""
+    lo, hi = pct_window(printed, whole, places)
+    return lo, hi - 1
 
 
 def inter(*ranges: tuple[int, int]) -> tuple[int, int]:
@@ -213,10 +159,6 @@ def transport(rows: list[int], cols: list[int]) -> list[tuple[int, int, int]]:
         dc[j] -= n
     ii, jj = np.nonzero(m)
     return [(int(a), int(b), int(m[a, b])) for a, b in zip(ii, jj)]
-
-
-def load_yaml(path: Path):
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 # =============================================================================================
@@ -309,7 +251,7 @@ def district_months(d: dict, total: int) -> list[int]:
     months[hi["month"] - 1], months[lo["month"] - 1] = hi["count"], lo["count"]
     rest = total - hi["count"] - lo["count"]
     idx = [i for i in range(12) if i not in (hi["month"] - 1, lo["month"] - 1)]
-    w = [DISTRICT_MONTHS[i] for i in idx]
+    w = [W.DISTRICT_MONTHS[i] for i in idx]
     for _ in range(50):
         vals = apportion(rest, w)
         bad = [(i, v) for i, v in zip(idx, vals) if not lo["count"] < v < hi["count"]]
@@ -344,7 +286,7 @@ def street_totals(d: dict, streets: list[str], total: int) -> dict[str, int]:
         assert a >= b, (d["district"], vals)
     others = [s for s in streets if s not in counts]
     rest = total - sum(vals)
-    w = [len(others) - i * 0.6 for i in range(len(others))]
+    w = [len(others) - i * W.STREET_SLOPE for i in range(len(others))]
     shares = apportion(rest, w)
     if shares and max(shares) >= vals[-1]:
         raise SystemExit(f"street_totals: {d['district']}: other streets would exceed {vals[-1]}")
@@ -385,7 +327,7 @@ def plan_categories(t: dict) -> tuple[dict[str, dict[str, int]], int]:
         rest = C - sum(subs.values())
         listed = list(subs.values())
         bound = listed[-1] if len(listed) == 5 else 9500        # below the 5th listed, or below 1 万 (prints < 1)
-        extra = EXTRA_SUBS[c["l1"]]
+        extra = W.EXTRA_SUBS[c["l1"]]
         vals = apportion(rest, [w for _, w in extra])
         assert rest >= 0 and all(v < bound for v in vals), (c["l1"], rest, vals, bound)
         for (name, _), v in zip(extra, vals):
@@ -394,11 +336,11 @@ def plan_categories(t: dict) -> tuple[dict[str, dict[str, int]], int]:
         cats[c["l1"]] = subs
     top_sum = sum(sum(s.values()) for s in cats.values())
     smallest = min(sum(s.values()) for s in cats.values())
-    others = apportion(total - top_sum, [w for _, w in OTHER_2020])
+    others = apportion(total - top_sum, [w for _, w in W.OTHER_2020])
     assert max(others) < smallest
     taxonomy = load_yaml(TAXONOMY)["categories"]
-    for (name, _), v in zip(OTHER_2020, others):
-        subs = taxonomy[name][:OTHER_SUBS]
+    for (name, _), v in zip(W.OTHER_2020, others):
+        subs = taxonomy[name][:W.OTHER_SUBS]
         cats[name] = dict(zip(subs, apportion(v, [len(subs) - i for i in range(len(subs))])))
     assert sum(sum(s.values()) for s in cats.values()) == total
     return cats, total
@@ -419,16 +361,10 @@ def spread(total: int, shape: list[float], pinned: dict[int, int] | None = None)
 def plan_months(cats: dict[str, dict[str, int]]) -> dict[tuple[str, str], list[int]]:
     out: dict[tuple[str, str], list[int]] = {}
     for l1, subs in cats.items():
-        cat_shape = SHAPES.get(l1, FLAT)
+        cat_shape = W.SHAPES.get(l1, W.FLAT)
         for l2, n in subs.items():
-            shape = SHAPES.get((l1, l2)) or cat_shape
-            pinned = PINNED.get((l1, l2))
-            if (l1, l2) == ("市场管理", "网络交易"):
-                shape = [0, 40, 36, 34, 36, 38, 42, 45, 48, 52, 0, 0]
-            elif (l1, l2) == ("医疗卫生", "疾病预防"):
-                shape = [30, 38, 40, 0, 34, 26, 14, 10, 0, 0, 0, 0]
-            elif (l1, l2) == ("交通管理", "停车管理"):
-                shape = [12, 9, 13, 16, 17, 18, 20, 22, 0, 0, 0, 0]
+            shape = W.SHAPES.get((l1, l2)) or cat_shape
+            pinned = PINNED.get((l1, l2))          # (the shapes of pinned sub-categories weigh their months 0)
             out[(l1, l2)] = spread(n, shape, pinned)
         if l1 in PINNED_CATEGORY:        # a category's own month value: the first sub-category takes the difference
             for m, want in PINNED_CATEGORY[l1].items():
@@ -451,15 +387,16 @@ def plan_months(cats: dict[str, dict[str, int]]) -> dict[tuple[str, str], list[i
 def district_categories(d: dict, cats: dict, rng: random.Random) -> dict[str, float]:
     """Weights of a district's categories: its printed top five in order, then others below the fifth."""
     top = d["top5_categories"]
-    w = dict(zip(top, TOP5_SHARES))
+    w = dict(zip(top, W.TOP5_SHARES))
     pool = [c for c in cats if c not in top and c != "疫情防控"]
     pool.sort(key=lambda c: -sum(cats[c].values()))
-    chosen = sorted(rng.sample(pool[:DISTRICT_OTHER + 8], DISTRICT_OTHER), key=pool.index) + ["疫情防控"]
-    rest = 1 - sum(TOP5_SHARES)
-    raw = [rng.uniform(0.6, 1.0) * (1.2 - i / (2 * len(chosen))) for i in range(len(chosen))]
+    chosen = sorted(rng.sample(pool[:W.DISTRICT_OTHER + W.DISTRICT_POOL], W.DISTRICT_OTHER), key=pool.index) + ["疫情防控"]
+    rest = 1 - sum(W.TOP5_SHARES)
+    ow = W.DISTRICT_OTHER_WEIGHTS
+    raw = [rng.uniform(*ow["draw"]) * (ow["start"] - i / (2 * len(chosen))) for i in range(len(chosen))]
     scale = rest / sum(raw)
     for c, r in zip(chosen, raw):
-        w[c] = min(r * scale, TOP5_SHARES[-1] * 0.85)
+        w[c] = min(r * scale, W.TOP5_SHARES[-1] * ow["cap"])
     return w
 
 
@@ -504,9 +441,9 @@ def district_cells(t: dict, sol: dict, cats: dict, months: dict) -> dict[str, di
         mat = fit_matrix(amounts, ms, shape)
         out[d["district"]] = {c: mat[i].tolist() for i, c in enumerate(names)}
     area_total = sol[AREA]["total"]
-    area_cats = ["城乡建设", "住房", "市场管理", "物业管理", "交通管理"]
-    amounts = apportion(area_total, [5, 4, 3, 2, 1])
-    out[AREA] = {c: spread(a, FLAT) for c, a in zip(area_cats, amounts)}
+    area_cats = list(W.AREA_CATEGORIES)
+    amounts = apportion(area_total, list(W.AREA_CATEGORIES.values()))
+    out[AREA] = {c: spread(a, W.FLAT) for c, a in zip(area_cats, amounts)}
     return out
 
 
@@ -522,13 +459,14 @@ def city_cells(t: dict, cats: dict, months: dict, units: dict) -> dict[tuple[str
     city, soe = unit_names(units)
     assert len(city) == N_CITY and len(soe) == N_SOE, (len(city), len(soe))
     out: dict[tuple[str, str], dict[str, list[int]]] = {}
-    for level, names, printed, weights in ((CITY, city, levels["市属机构"], CITY_CATS),
-                                           (SOE, soe, levels["国有企业"], SOE_CATS)):
+    for level, names, printed, weights in ((CITY, city, levels["市属机构"], W.CITY_CATS),
+                                           (SOE, soe, levels["国有企业"], W.SOE_CATS)):
         total = int(Decimal(printed["wan"]) * 10000)
         busiest = printed["busiest"]
         names = [busiest] + [u for u in names if u != busiest]
-        first = round(total * BUSIEST_SHARE[level])
-        rest = apportion(total - first, [1 / (i + 3) ** 0.9 for i in range(len(names) - 1)])
+        first = round(total * W.BUSIEST_SHARE[level])
+        rest = apportion(total - first, [1 / (i + W.RANK_SIZE["offset"]) ** W.RANK_SIZE["exponent"]
+                                         for i in range(len(names) - 1)])
         assert max(rest) < first
         per_unit = [first] + rest
         cat_names = list(weights)
@@ -572,7 +510,7 @@ def build_rows(sol: dict, cats: dict, months: dict, dcells: dict, ccells: dict,
             parts = units_cm.get((l1, m), [])
             disp = sum(n for _, n in parts)
             cap = sum(avail)
-            if disp > cap * (1 - DIRECT_SHARE_MIN):
+            if disp > cap * (1 - W.DIRECT_SHARE_MIN):
                 raise SystemExit(f"build_rows: {l1} {m + 1}月: 派单 {disp} > {cap}")
             sub_disp = apportion(disp, avail)
             for k, s in enumerate(names):
@@ -640,11 +578,10 @@ def split_channel(t: dict, df: pd.DataFrame) -> pd.DataFrame:
 # =============================================================================================
 
 # 2019 派单 handled by the districts (区级部门 + 街乡镇; the report prints no 2019 unit figure, only the chart
-# “2019年和2020年各区办理情况” of 三 (一)): this share of each cell, spread over the districts in proportion to
-# their 2020 counts times a seeded factor (2020's rise was not even), and in each district split between its
-# departments and its streets as in 2020.  The rest of 派单 keeps no handler (city bodies and enterprises).
-DISTRICTS_2019_SHARE = 74
-DISTRICTS_2019_FACTOR = (0.8, 1.15)
+# “2019年和2020年各区办理情况” of 三 (一)): W.DISTRICTS_2019_SHARE % of each cell, spread over the districts in
+# proportion to their 2020 counts times a seeded factor (W.DISTRICTS_2019_FACTOR; 2020's rise was not even), and in
+# each district split between its departments and its streets as in 2020.  The rest of 派单 keeps no handler (city
+# bodies and enterprises).
 
 
 def districts_2019(sol: dict) -> list[tuple[str, str, float]]:
@@ -654,7 +591,7 @@ def districts_2019(sol: dict) -> list[tuple[str, str, float]]:
     for d in sorted(sol):
         if not isinstance(sol[d], dict) or "total" not in sol[d]:
             continue
-        f = rng.uniform(*DISTRICTS_2019_FACTOR)
+        f = rng.uniform(*W.DISTRICTS_2019_FACTOR)
         total, dept = sol[d]["total"], sol[d]["dept"]
         out += [(d, DEPT, dept * f), (d, STREET, (total - dept) * f)]
     return out
@@ -679,10 +616,10 @@ def records_2019(t: dict, cats: dict, sol: dict | None = None) -> pd.DataFrame:
         h = Decimal(5).scaleb(-places_of(c["yoy_pct"]) - 1) if places_of(c["yoy_pct"]) else Decimal("0.005")
         lo_c, hi_c = n / (1 + (pc + h) / 100), n / (1 + (pc - h) / 100)
         prev[c["l1"]] = int((lo_c + hi_c) / 2)
-    for name, wan in PREV_BOUNDED.items():
+    for name, wan in W.PREV_BOUNDED.items():
         prev[name] = int(wan * 10000)
-    others = apportion(total - sum(prev.values()), [w for _, w in OTHER_2019])
-    for (name, _), v in zip(OTHER_2019, others):
+    others = apportion(total - sum(prev.values()), [w for _, w in W.OTHER_2019])
+    for (name, _), v in zip(W.OTHER_2019, others):
         prev[name] = v
     order = t["top10_2019"]
     vals = [prev[c] for c in order]
@@ -692,18 +629,18 @@ def records_2019(t: dict, cats: dict, sol: dict | None = None) -> pd.DataFrame:
     recs = []
     taxonomy = load_yaml(TAXONOMY)["categories"]
     for l1, n in prev.items():
-        subs = list(cats[l1]) if l1 in cats else taxonomy[l1][:OTHER_SUBS]
+        subs = list(cats[l1]) if l1 in cats else taxonomy[l1][:W.OTHER_SUBS]
         for l2, v in zip(subs, apportion(n, [len(subs) - i for i in range(len(subs))])):
-            for m, x in enumerate(spread(v, FLAT)):
-                disp = x * 38 // 100
+            for m, x in enumerate(spread(v, W.FLAT)):
+                disp = x * W.DISPATCHED_PCT_2019 // 100
                 for disposition, y in ((DISPATCHED, disp), (DIRECT, x - disp)):
-                    net = y * 8 // 100
+                    net = y * W.NETWORK_PCT_2019 // 100
                     for channel, z in ((PHONE, y - net), (NETWORK, net)):
                         if not z:
                             continue
                         month = f"{PREV}-{m + 1:02d}"
                         if disposition == DISPATCHED and where:
-                            part = z * DISTRICTS_2019_SHARE // 100
+                            part = z * W.DISTRICTS_2019_SHARE // 100
                             for (d, level, _), k in zip(where, apportion(part, [w for _, _, w in where])):
                                 if k:
                                     recs.append((month, channel, disposition, l1, l2, d, level, k))
@@ -729,26 +666,28 @@ def rankings(t: dict, sol: dict, street_counts: dict[str, dict[str, int]], ccell
     (the district list's 并列第一名; the city list then ranks both 11th); 通州区's 临河里街道 keeps its 26th
     place, so it heads 通州区's own list, followed by the printed 新华街道 and 漷县镇 (printed 潮县镇)."""
     a = t["assessment"]
+    rk = W.RANKING
     rows = []
     rng = random.Random(4)
     # districts: printed top three by composite; requests = their 派单 handled
     top_d = a["districts_composite_top3"]
     others = [d["district"] for d in t["handling"]["districts"] if d["district"] not in top_d]
     for i, name in enumerate(top_d + others):
-        score = Decimal("96.80") - Decimal("0.37") * i - Decimal(rng.randint(0, 9)) / 100 * (i >= 3)
+        jitter = Decimal(rng.randint(0, rk["district_jitter"])) / 100
+        score = rk["district_top"] - rk["district_step"] * i - jitter * (i >= 3)
         rows.append({"level": "区", "district": name, "unit": name, "score": q(score, 2),
                      "months": 12, "requests": sol[name]["total"]})
     # streets: the city top thirty in order, then each district's printed top three, then the rest
     area_name = {AREA_RANKING_NAME: AREA}
     scores: dict[tuple[str, str], Decimal] = {}
-    s = TOP_SCORE
+    s = rk["street_top"]
     for item in a["streets_composite_top30"]:
         key = (area_name.get(item["district"], item["district"]), item["street"])
         if key == ("平谷区", "滨河街道"):
             scores[key] = scores[("平谷区", "马昌营镇")]        # 并列第一名 (notes #7)
             continue
         scores[key] = s
-        s -= Decimal("0.07")
+        s -= rk["street_step"]
     floor30 = s
     order: dict[str, list[str]] = {}
     for row in a["district_streets_top3"]:
@@ -761,14 +700,14 @@ def rankings(t: dict, sol: dict, street_counts: dict[str, dict[str, int]], ccell
             order[district] += names
             if all((district, n) in scores for n in names):
                 continue
-            cur = cur - Decimal("0.11")
+            cur = cur - rk["district_street_step"]
             for n in names:
                 scores.setdefault((district, n), cur)
     low = min(scores.values())
     for district, counts in street_counts.items():
         for n in counts:
             if (district, n) not in scores:
-                scores[(district, n)] = q(low - Decimal("0.25") - Decimal(rng.randint(0, 600)) / 100, 2)
+                scores[(district, n)] = q(low - rk["rest_gap"] - Decimal(rng.randint(0, rk["rest_jitter"])) / 100, 2)
     for district, counts in street_counts.items():
         first = [n for n in order.get(district, []) if n in counts]
         for n in first + sorted((n for n in counts if n not in first), key=lambda n: -scores[(district, n)]):
@@ -781,7 +720,7 @@ def rankings(t: dict, sol: dict, street_counts: dict[str, dict[str, int]], ccell
             months = 12 if k % 4 else (6 if k % 8 == 0 else 9)
             if k % 5 == 3:
                 months = 4 + k % 3
-            sc = q(Decimal("95.50") - Decimal(rng.randint(0, 1500)) / 100, 2)
+            sc = q(rk["city_top"] - Decimal(rng.randint(0, rk["city_jitter"])) / 100, 2)
             rows.append({"level": label, "district": None, "unit": u, "score": sc, "months": months, "requests": n})
     df = pd.DataFrame(rows)
     df.insert(0, "period", str(YEAR))
@@ -795,7 +734,7 @@ def rankings(t: dict, sol: dict, street_counts: dict[str, dict[str, int]], ccell
 
 def streets_2020(t: dict) -> dict[str, list[str]]:
     """The streets of 2020: streets.yaml (the current division) with the names the 2020 report prints."""
-    cur = load_yaml(STREETS)
+    cur = load_yaml(STREETS_FILE)
     out = {d: list(v) for d, v in cur.items()}
     renames = {("西城区", "广安门外街道"): "广外街道", ("丰台区", "方庄街道"): "方庄地区",
                ("通州区", "于家务回族乡"): "于家务乡"}
@@ -815,7 +754,7 @@ def streets_2020(t: dict) -> dict[str, list[str]]:
 
 def generate(out_dir: Path) -> dict[str, Path]:
     t = load_yaml(TARGETS)
-    units = load_yaml(UNITS)
+    units = load_yaml(UNITS_FILE)
     sol = solve_districts(t)
     cats, _ = plan_categories(t)
     months = plan_months(cats)
@@ -829,7 +768,7 @@ def generate(out_dir: Path) -> dict[str, Path]:
     for district, names in streets_of.items():
         n = sol[district]["total"] - sol[district]["dept"]
         if district == AREA:
-            street_counts[district] = dict(zip(names, apportion(n, [2, 1])))
+            street_counts[district] = dict(zip(names, apportion(n, W.AREA_STREETS)))
         else:
             street_counts[district] = street_totals(dinfo[district], names, n)
     df = build_rows(sol, cats, months, dcells, ccells, street_counts)
@@ -844,20 +783,15 @@ def generate(out_dir: Path) -> dict[str, Path]:
         if key != "rankings":
             frame["count"] = frame["count"].astype("int64")
             frame = frame.sort_values(list(COLUMNS[:-1]), na_position="first", kind="stable").reset_index(drop=True)
-        tmp = paths[key].with_suffix(".tmp")
-        frame.to_parquet(tmp, index=False)
-        tmp.replace(paths[key])
+        replace_atomically(paths[key], partial(frame.to_parquet, index=False))
     return paths
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "data" / "generated")
-    args = ap.parse_args(argv)
-    for key, path in generate(args.out).items():
+def run(out: Path) -> int:
+    for key, path in generate(out).items():
         print(f"{key}: {path}")
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: list[str] | None = None) -> int:
+    return cli(sys.modules[__name__], argv)

@@ -121,3 +121,26 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
                      .encode("utf-8"))
     built.timings["pdf"] = time.perf_counter() - t0
     return out
+
+
+def docx_bytes(built: Built, workers: int = 2) -> bytes:
+    """The report as an editable .docx, from the same document as the PDF (charts as 300 dpi PNG)."""
+    from .charts import render_charts
+    from .pipeline import chart_style
+    from .render.docx import write_docx
+
+    figures = built.doc.figures
+    pngs = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers, dpi=300)
+    by_figure = {id(f): p for f, p in zip(figures, pngs)}
+    return write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir)
+
+
+def write_docx_file(built: Built, out: Path, workers: int = 2) -> Path:
+    """Write the .docx atomically (refused onto an input, as the PDF)."""
+    if out.suffix.lower() != ".docx":
+        raise RenderError(f"输出错误：--docx {display_path(out)} 的扩展名应为 .docx。")
+    check_target(built, out)
+    t0 = time.perf_counter()
+    write_atomic(out, docx_bytes(built, workers))
+    built.timings["docx"] = time.perf_counter() - t0
+    return out

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import docx
 import pytest

@@ -144,3 +144,16 @@ def write_docx_file(built: Built, out: Path, workers: int = 2) -> Path:
     write_atomic(out, docx_bytes(built, workers))
     built.timings["docx"] = time.perf_counter() - t0
     return out
+
+
+def write_xlsx_file(built: Built, out: Path) -> Path:
+    """The report's tables, chart series and figure list as an .xlsx, written atomically."""
+    from .render.xlsx import write_xlsx
+
+    if out.suffix.lower() != ".xlsx":
+        raise RenderError(f"输出错误：--xlsx {display_path(out)} 的扩展名应为 .xlsx。")
+    check_target(built, out)
+    t0 = time.perf_counter()
+    write_atomic(out, write_xlsx(built.doc, built.manifest))
+    built.timings["xlsx"] = time.perf_counter() - t0
+    return out

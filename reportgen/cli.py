@@ -82,6 +82,8 @@ def main() -> None:
               help="另存一份可编辑的 Word 文档（.docx，送审修改用；与 PDF 同一内容）。")
 @click.option("--xlsx", "xlsx_out", type=click.Path(path_type=Path, dir_okay=False),
               help="另存一份 Excel 工作簿（.xlsx）：每张表、每幅图的数据各一页，另有“数字清单”。")
+@click.option("--charts", "charts_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="把每幅图另存为 PNG（300 dpi）和 SVG，写入该文件夹（文件名：图序号-图题）。")
 @click.option("--strict", is_flag=True, help="WeasyPrint 的任何警告或缺字都视为失败。")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="并行的进程数（年度报告：绘制图表；--all-districts：同时生成的区）。")
@@ -91,7 +93,7 @@ def main() -> None:
 @click.option("--resume", is_flag=True, help="--all-districts：跳过已生成、且输入未变的区（续做被中断的批量生成）。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
-           docx_out: Path | None, xlsx_out: Path | None, strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
+           docx_out: Path | None, xlsx_out: Path | None, charts_dir: Path | None, strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
            resume: bool = False, debug: bool = False) -> None:
     """生成报告 PDF。"""
     import os
@@ -99,14 +101,14 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     if quiet:
         os.environ["REPORTGEN_QUIET"] = "1"
     from .pipeline import build
-    from .publish import render_to_pdf, standalone_html, write_docx_file, write_xlsx_file
+    from .publish import chart_files, render_to_pdf, standalone_html, write_docx_file, write_xlsx_file
     from .render import write_atomic
 
     if out is not None and out.suffix.lower() in (".docx", ".doc", ".xlsx", ".html", ".htm"):
         raise click.UsageError(f"--out {out} 不是 PDF 文件名：--out 只写 PDF；Word 文档请用 --docx {out.with_suffix('.docx')}，"
                                "Excel 请用 --xlsx，HTML 请用 --html。")
     if all_districts:
-        if district or html_out or docx_out or xlsx_out:
+        if district or html_out or docx_out or xlsx_out or charts_dir:
             raise click.UsageError("--all-districts 不能与 --district、--html、--docx 或 --xlsx 同时使用。")
         _render_all(kind, period, config_dir, out, strict, workers, debug, resume)
         return
@@ -122,6 +124,9 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
         write_docx_file(built, docx_out, workers=workers)
     if xlsx_out:
         write_xlsx_file(built, xlsx_out)
+    if charts_dir:
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        chart_files(built, charts_dir, workers=workers)
     for line in built.doc.notices:
         click.echo(line, err=True)
     click.echo(f"已生成 {out}（{built.pages} 页，{sum(built.timings.values()):.1f} 秒）")

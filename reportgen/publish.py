@@ -157,3 +157,29 @@ def write_xlsx_file(built: Built, out: Path) -> Path:
     write_atomic(out, write_xlsx(built.doc, built.manifest))
     built.timings["xlsx"] = time.perf_counter() - t0
     return out
+
+
+def chart_files(built: Built, folder: Path, workers: int = 2) -> list[Path]:
+    """Every chart as 300 dpi PNG and as SVG, named by its number and caption (图03-2023年市场管理反映前五类问题.png),
+    for slides; written atomically, never onto an input."""
+    import re as _re
+
+    from .charts import render_charts
+    from .pipeline import chart_style
+
+    if folder.exists() and not folder.is_dir():
+        raise RenderError(f"输出错误：--charts {display_path(folder)} 应为文件夹。")
+    figures = built.doc.figures
+    pngs = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers, dpi=300)
+    written = []
+    width = max(2, len(str(len(figures))))
+    for k, (fig, png) in enumerate(zip(figures, pngs), start=1):
+        stem = f"图{k:0{width}d}-" + _re.sub(r'[\\/:*?"<>|\s]+', "", fig.caption)[:80]
+        for src, ext in ((png, ".png"), (fig.src, ".svg")):
+            if src is None:
+                continue
+            target = folder / f"{stem}{ext}"
+            check_target(built, target)
+            write_atomic(target, Path(src).read_bytes())
+            written.append(target)
+    return written

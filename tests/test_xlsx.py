@@ -57,3 +57,22 @@ def test_the_brief_as_a_workbook(tmp_path):
     listed = wb["数字清单"]
     assert listed.max_row - 1 == len(built.manifest.entries)
     assert [c.value for c in listed[2]][:4] == ["total.text", "20893", "20893", "件"]
+
+
+def test_charts_as_images_named_by_number_and_caption(tmp_path):
+    from reportgen.pipeline import build
+    from reportgen.publish import chart_files
+
+    built = build("monthly", "2023-09", district="密云区")
+    out = tmp_path / "charts"
+    out.mkdir()
+    files = chart_files(built, out)
+    assert [f.name for f in files] == ["图01-9月考核期各区万人诉求比.png", "图01-9月考核期各区万人诉求比.svg"]
+    png = files[0].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    import struct
+
+    w, h = struct.unpack(">II", png[16:24])              # IHDR: 300 dpi of the chart's size in mm
+    spec = built.doc.figures[0].spec
+    assert abs(w - spec.width_mm / 25.4 * 300) <= 2 and abs(h - spec.height_mm / 25.4 * 300) <= 2
+    assert files[1].read_bytes().startswith(b"<?xml")

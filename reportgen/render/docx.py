@@ -455,7 +455,7 @@ class _Writer:
             self._cell(cell, c.lines or [c.text], "表头", None)
         for i in range(1, len(rows) + 1):
             table.rows[i]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-        for i, j, c in _grid(rows, ncols):
+        for i, j, c in t.placed():
                 cell = table.cell(i, j)
                 if c.rowspan > 1:
                     cell = cell.merge(table.cell(min(i + c.rowspan - 1, len(rows)), j))
@@ -484,7 +484,7 @@ class _Writer:
         need = [0.0] * len(t.header)
         for j, c in enumerate(t.header):
             need[j] = max(need[j], *(_ems(x) for x in (c.lines or [c.text])))
-        for _, j, c in _grid(rows, len(t.header)):
+        for _, j, c in t.placed():
                 if c.figure is not None:
                     need[j] = max(need[j], c.figure.spec.width_mm / size)
                 else:
@@ -621,23 +621,6 @@ def _schema_order(parent, order: list[str]) -> None:
 
 def _order_settings(settings) -> None:
     _schema_order(settings, _SETTINGS_ORDER)
-
-
-def _grid(rows, ncols: int):
-    """(row, column, cell) of the body rows (row 1 = the first under the header), columns found past the cells
-    that rows above span into."""
-    taken: set[tuple[int, int]] = set()
-    for i, row in enumerate(rows, start=1):
-        j = 0
-        for c in row:
-            while (i, j) in taken:
-                j += 1
-            if j >= ncols:
-                break
-            for k in range(i + 1, min(i + c.rowspan - 1, len(rows)) + 1):
-                taken.add((k, j))
-            yield i, j, c
-            j += 1
 
 
 def _ems(text: str) -> float:

@@ -59,29 +59,21 @@ def _table_sheet(wb: Workbook, t: Table, n: int, taken: set[str]) -> None:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     rows = [row for g in t.groups for row in g]
-    taken_cells: set[tuple[int, int]] = set()
-    for i, row in enumerate(rows, start=3):
-        j = 1
-        for c in row:
-            while (i, j) in taken_cells:
-                j += 1
-            if c.figure is not None:
-                value, fmt = "（见报告中的图）", None
-            elif c.lines:
-                value, fmt = "\n".join(c.lines), None
-            else:
-                value, fmt = cell_value(c.text)
-            cell = ws.cell(row=i, column=j, value=value)
-            if fmt:
-                cell.number_format = fmt
-            if c.lines:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if c.rowspan > 1:
-                last = min(i + c.rowspan - 1, len(rows) + 2)
-                ws.merge_cells(start_row=i, start_column=j, end_row=last, end_column=j)
-                for k in range(i + 1, last + 1):
-                    taken_cells.add((k, j))
-            j += 1
+    for i, j, c in t.placed():
+        if c.figure is not None:
+            value, fmt = "（见报告中的图）", None
+        elif c.lines:
+            value, fmt = "\n".join(c.lines), None
+        else:
+            value, fmt = cell_value(c.text)
+        cell = ws.cell(row=i + 2, column=j + 1, value=value)
+        if fmt:
+            cell.number_format = fmt
+        if c.lines:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if c.rowspan > 1:
+            ws.merge_cells(start_row=i + 2, start_column=j + 1, end_row=min(i + c.rowspan - 1, len(rows)) + 2,
+                           end_column=j + 1)
     if t.note:
         ws.append([])
         ws.append([re.sub(r"<[^>]+>", "", t.note)])

@@ -84,6 +84,24 @@ class Table:
     note: str = ""             # the note line under it
     kind: str = "table"
 
+    def placed(self):
+        """(row, column, cell) of the body rows (row 1 = the first under the header; columns from 0), each cell's
+        column found past the cells that rows above span into (``rowspan``): the grid the .docx and .xlsx fill."""
+        rows = [row for g in self.groups for row in g]
+        ncols = len(self.header)
+        taken: set[tuple[int, int]] = set()
+        for i, row in enumerate(rows, start=1):
+            j = 0
+            for c in row:
+                while (i, j) in taken:
+                    j += 1
+                if j >= ncols:
+                    break
+                for k in range(i + 1, min(i + c.rowspan - 1, len(rows)) + 1):
+                    taken.add((k, j))
+                yield i, j, c
+                j += 1
+
 
 @dataclass
 class Document:

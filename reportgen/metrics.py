@@ -74,16 +74,15 @@ class Ranked:
 def ranked(store: RecordStore, period: Period, by: str, where: dict | None = None,
            exclude: tuple[str, ...] = ()) -> list[Ranked]:
     """Values of ``by`` ordered by their sum (descending; ties by name, so the order is stable)."""
-    df = store.group(period, (by,), where)
     rows = [Ranked(str(r[by]), Count(r["count"], _src(period, where, **{by: str(r[by])})))
-            for _, r in df.iterrows() if r[by] is not None and r[by] == r[by]]
+            for r in store.group(period, (by,), where) if r[by] is not None]
     rows = [r for r in rows if r.name not in exclude]
     return sorted(rows, key=lambda r: (-r.count, r.name))
 
 
 def split(store: RecordStore, period: Period, by: str, where: dict | None = None) -> dict[str, int]:
-    df = store.group(period, (by,), where)
-    return {str(r[by]): Count(r["count"], _src(period, where, **{by: str(r[by])})) for _, r in df.iterrows()}
+    return {str(r[by]): Count(r["count"], _src(period, where, **{by: str(r[by])}))
+            for r in store.group(period, (by,), where)}
 
 
 def monthly(store: RecordStore, period: Period, by: str | None = None, where: dict | None = None,
@@ -91,12 +90,12 @@ def monthly(store: RecordStore, period: Period, by: str | None = None, where: di
     """12 (or n) monthly sums per value of ``by`` (all months present, zeros filled)."""
     months = period.months
     cols = ("month", by) if by else ("month",)
-    df = store.group(period, cols, where)
+    rows = store.group(period, cols, where)
     out: dict[str, list[int]] = {}
-    keys = names if names is not None else sorted({str(v) for v in df[by]}) if by else ["全部"]
+    keys = names if names is not None else sorted({str(r[by]) for r in rows}) if by else ["全部"]
     for key in keys:
         out[key] = [Count(0, _src(period, where, month=m, **({by: key} if by else {}))) for m in months]
-    for _, r in df.iterrows():
+    for r in rows:
         key = str(r[by]) if by else "全部"
         if key in out and r["month"] in months:
             out[key][months.index(r["month"])] = Count(r["count"], _src(period, where, month=r["month"],
@@ -106,10 +105,9 @@ def monthly(store: RecordStore, period: Period, by: str | None = None, where: di
 
 def cross(store: RecordStore, period: Period, row: str, col: str, where: dict | None = None) -> dict[str, dict[str, int]]:
     """{row value: {col value: count}}."""
-    df = store.group(period, (row, col), where)
     out: dict[str, dict[str, int]] = {}
-    for _, r in df.iterrows():
-        if r[row] is None or r[col] is None or r[row] != r[row] or r[col] != r[col]:
+    for r in store.group(period, (row, col), where):
+        if r[row] is None or r[col] is None:
             continue   # rows without that dimension (e.g. 直接答复 have no district)
         out.setdefault(str(r[row]), {})[str(r[col])] = Count(r["count"], _src(period, where, **{row: str(r[row]), col: str(r[col])}))
     return out

@@ -86,7 +86,7 @@ def test_csv_parquet_and_xlsx_give_the_same_sums(cfg, tmp_path):
     results = []
     for name in ("r.csv", "r.xlsx", "r.parquet"):
         store = _open(cfg, tmp_path / name)
-        results.append(store.group(year, ("category_l1",)).to_dict("records"))
+        results.append(store.group(year, ("category_l1",)))
     # 教育/社会办学 before 2023-04 is counted as 社会培训机构 (the taxonomy change of config)
     assert results[0] == [{"category_l1": "住房", "count": 7}, {"category_l1": "社会培训机构", "count": 5}]
     assert results[0] == results[1] == results[2]
@@ -97,10 +97,10 @@ def test_taxonomy_change_applies_only_to_reports_of_its_time(cfg, tmp_path):
                                     encoding="utf-8")
     year = parse_period("2022", 19)
     new = _open(cfg, tmp_path / "r.csv", as_of="2024-01")     # the 2023 report compares like with like
-    assert new.group(year, ("category_l1",)).to_dict("records") == [
+    assert new.group(year, ("category_l1",)) == [
         {"category_l1": "教育", "count": 2}, {"category_l1": "社会培训机构", "count": 5}]
     old = _open(cfg, tmp_path / "r.csv", as_of="2023-01")     # the 2022 report keeps its own taxonomy
-    assert old.group(year, ("category_l1",)).to_dict("records") == [{"category_l1": "教育", "count": 7}]
+    assert old.group(year, ("category_l1",)) == [{"category_l1": "教育", "count": 7}]
 
 
 def test_dates_give_assessment_periods(cfg, tmp_path):
@@ -111,7 +111,7 @@ def test_dates_give_assessment_periods(cfg, tmp_path):
     store = _open(cfg, tmp_path / "r.csv")
     assert store.total(parse_period("2023-09K", 19)) == 110          # 2023-08-19 0:00 … 2023-09-19 0:00
     assert store.total(parse_period("2023-09", 19)) == 1100          # the calendar month
-    assert store.group(parse_period("2023", 19), ("kmonth",)).to_dict("records") == [
+    assert store.group(parse_period("2023", 19), ("kmonth",)) == [
         {"kmonth": "2023-08", "count": 1}, {"kmonth": "2023-09", "count": 110}, {"kmonth": "2023-10", "count": 1000}]
 
 
@@ -127,7 +127,7 @@ def test_the_assessment_day_comes_from_the_profile(cfg, tmp_path):
     period = parse_period("2023-09K", 20)
     assert period.range_text == "2023年8月20日0时至2023年9月20日0时"
     assert store.total(period) == 110
-    assert store.group(parse_period("2023", 20), ("kmonth",)).to_dict("records") == [
+    assert store.group(parse_period("2023", 20), ("kmonth",)) == [
         {"kmonth": "2023-08", "count": 1}, {"kmonth": "2023-09", "count": 110}, {"kmonth": "2023-10", "count": 1000}]
     tickets = tmp_path / "t.csv"
     tickets.write_text("received,channel,disposition,category_l1,category_l2\n"

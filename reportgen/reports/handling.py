@@ -170,10 +170,10 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
 
 def _topic_units(ctx: BuildContext, year, where) -> dict[str, list[tuple[str, int]]]:
     """Per topic its units ranked by count: the district for district-level rows, else the handler."""
-    df = ctx.store.group(year, ("topic", "district", "handler"), where)
     sums: dict[tuple[str, str], int] = {}
-    for topic, district, handler, n in df.itertuples(index=False):
-        if topic is None or topic != topic:
+    for r in ctx.store.group(year, ("topic", "district", "handler"), where):
+        topic, district, handler, n = r["topic"], r["district"], r["handler"], r["count"]
+        if topic is None:
             continue
         unit = district if isinstance(district, str) else handler if isinstance(handler, str) else "其他"
         sums[(topic, unit)] = sums.get((topic, unit), 0) + int(n)

@@ -65,10 +65,10 @@ from typing import Any
 
 from .spec import FAMILIES, ChartSpec, Series
 
-# matplotlib is imported only when a chart is drawn or styled (a district brief has no chart)
+# matplotlib is imported only when a chart is drawn (a district brief has no chart; cached charts are not drawn)
 _LAZY = {"CHART_VERSION": "cache", "chart_key": "cache", "draw_svg": "cache", "render_chart": "cache",
-         "render_charts": "cache", "DEFAULT_FONT_FILES": "style", "DEFAULT_PALETTE": "style",
-         "ChartStyle": "style", "default_style": "style"}
+         "render_charts": "cache", "DEFAULT_FONT_FILES": "theme", "DEFAULT_PALETTE": "theme",
+         "ChartStyle": "theme", "default_style": "theme"}
 
 
 def __getattr__(name: str) -> Any:

@@ -20,12 +20,12 @@ import multiprocessing
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
-import matplotlib as mpl
-
 from .spec import ChartSpec, validate
-from .style import ChartStyle, ensure_fonts, rc_params
+from .theme import ChartStyle
 
 CHART_VERSION = "3"
 
@@ -49,6 +49,12 @@ def _drawers():
     }
 
 
+@cache
+def _matplotlib_version() -> str:
+    """From the installed package's metadata: a render whose charts are all cached never imports matplotlib."""
+    return version("matplotlib")
+
+
 def chart_key(spec: ChartSpec, style: ChartStyle) -> str:
     """Hex SHA-256 identifying the drawing of ``spec`` in ``style``."""
     spec_d = dataclasses.asdict(spec)
@@ -57,7 +63,7 @@ def chart_key(spec: ChartSpec, style: ChartStyle) -> str:
         "spec": spec_d,
         "style": dataclasses.asdict(style),
         "chart_version": CHART_VERSION,
-        "matplotlib": mpl.__version__,
+        "matplotlib": _matplotlib_version(),
     }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -76,6 +82,10 @@ def draw_svg(spec: ChartSpec, style: ChartStyle) -> bytes:
 
 def draw(spec: ChartSpec, style: ChartStyle, dpi: int | None = None) -> bytes:
     """Draw ``spec`` as SVG (``dpi`` None) or as PNG at ``dpi`` — the same figure, so the same text and marks."""
+    import matplotlib as mpl
+
+    from .style import ensure_fonts, rc_params
+
     validate(spec)
     ensure_fonts(style)
     drawer = _drawers()[spec.family]
@@ -144,6 +154,8 @@ def render_charts(specs: Sequence[ChartSpec], style: ChartStyle, out_dir: Path,
             misses[p] = s
     if not misses:
         return paths
+    from .style import ensure_fonts
+
     ensure_fonts(style)  # fail early, in the caller, on a bad font setup
     if workers <= 1 or len(misses) == 1:
         for p, s in misses.items():

@@ -80,7 +80,7 @@ def child(config: str, out: str, render: bool) -> None:
 
 
 def config_for(tmp: Path, records_2023: Path) -> Path:
-    dst = tmp / f"config-{records_2023.stem}"
+    dst = tmp / f"config-{records_2023.name}"      # .csv and .parquet of one stem: two folders
     if not dst.exists():
         shutil.copytree(ROOT / "config", dst)
         p = dst / "beijing" / "periods" / "annual-2023.yaml"
@@ -88,6 +88,9 @@ def config_for(tmp: Path, records_2023: Path) -> Path:
             "../../../data/generated/records-2023.parquet", str(records_2023)).replace(
             "../../../data/generated/records-2022.parquet", str(ROOT / "data" / "generated" / "records-2022.parquet")),
             encoding="utf-8")
+        prof = dst / "beijing" / "profile.yaml"     # the copy reads the project's data and the generated files
+        prof.write_text(prof.read_text(encoding="utf-8").replace(
+            "data_roots: [../../data]", f"data_roots: ['{ROOT / 'data'}', '{records_2023.parent}']"), encoding="utf-8")
     return dst / "beijing"
 
 

@@ -7,6 +7,7 @@ import itertools
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -33,7 +34,7 @@ from .contract import (
 )
 from .table import _aggregated_tickets, _as_enums, _remapped_select, _typed_select, connect
 
-Row = dict[str, object]     # one group-by result row: the ``by`` columns and ``count``
+Row = dict[str, Any]     # one group-by result row: the ``by`` columns and ``count``
 
 
 class RecordStore:

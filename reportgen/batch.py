@@ -34,6 +34,15 @@ class Result:
     notices: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
     peak_mb: float = 0.0
+    files: dict[str, Path] = field(default_factory=dict)    # format -> file written beside the PDF (.docx, .xlsx)
+
+
+FORMATS = ("pdf", "docx", "xlsx")      # what a batch or a scheduled job can write for each report
+
+
+def beside(pdf: Path, fmt: str) -> Path:
+    """The file of format ``fmt`` written beside ``pdf`` (the same name, its own extension)."""
+    return pdf if fmt == "pdf" else pdf.with_suffix(f".{fmt}")
 
 
 def _peak_mb() -> float:
@@ -43,16 +52,21 @@ def _peak_mb() -> float:
 
 
 def render_one(kind: str, period: str, config_dir: Path | None, district: str, out: Path,
-               strict: bool = False, debug: bool = False) -> Result:
-    """Build and write one district's report; never raises (the error is in the result)."""
+               strict: bool = False, debug: bool = False, formats: tuple[str, ...] = ("pdf",)) -> Result:
+    """Build and write one district's report (the PDF ``out``, and the other ``formats`` beside it, from the
+    same build); never raises (the error is in the result)."""
     from .pipeline import build
-    from .publish import render_to_pdf
+    from .publish import render_to_pdf, write_docx_file, write_xlsx_file
 
     t0 = time.perf_counter()
     result = Result(district, out)
     try:
         built = build(kind, period, config_dir, district=district, workers=1)
         render_to_pdf(built, out, strict=strict)
+        if "docx" in formats:
+            result.files["docx"] = write_docx_file(built, beside(out, "docx"), workers=1)
+        if "xlsx" in formats:
+            result.files["xlsx"] = write_xlsx_file(built, beside(out, "xlsx"))
         result.ok = True
         result.pages = built.pages
         result.notices = list(built.doc.notices)
@@ -147,9 +161,11 @@ class _Signals:
 
 def render_many(kind: str, period: str, config_dir: Path | None, districts: Iterable[str], out_dir: Path, *,
                 workers: int = 2, strict: bool = False, debug: bool = False,
-                on_done: Callable[[Result], None] | None = None, paths: dict[str, Path] | None = None) -> list[Result]:
-    """Every district's report into ``out_dir/<district>.pdf`` (or ``paths[district]``); results in the
-    districts' order.  SIGINT or SIGTERM (when called from the main thread) stops it: the workers are
+                on_done: Callable[[Result], None] | None = None, paths: dict[str, Path] | None = None,
+                formats: tuple[str, ...] = ("pdf",)) -> list[Result]:
+    """Every district's report into ``out_dir/<district>.pdf`` (or ``paths[district]``), with the other
+    ``formats`` (docx, xlsx) beside each PDF; results in the districts' order.  SIGINT or SIGTERM (when
+    called from the main thread) stops it: the workers are
     killed and :class:`BatchInterrupted` says what was finished and what not."""
     districts = list(districts)
     jobs = {d: (paths or {}).get(d, out_dir / f"{d}.pdf") for d in districts}
@@ -169,7 +185,7 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
             for d, out in jobs.items():          # in this process: the district being rendered finishes first
                 if signals.received is not None:
                     raise interrupted(signals.received)
-                finished(d, render_one(kind, period, config_dir, d, out, strict, debug))
+                finished(d, render_one(kind, period, config_dir, d, out, strict, debug, formats))
             if signals.received is not None and len(results) < len(districts):
                 raise interrupted(signals.received)
             return [results[d] for d in districts]
@@ -186,7 +202,7 @@ def render_many(kind: str, period: str, config_dir: Path | None, districts: Iter
                                    initargs=(os.getpid(),))
         stopped = False
         try:
-            futures = {pool.submit(render_one, kind, period, config_dir, d, out, strict, debug): d
+            futures = {pool.submit(render_one, kind, period, config_dir, d, out, strict, debug, formats): d
                        for d, out in jobs.items()}
             pending = set(futures)
             while pending:
@@ -248,7 +264,9 @@ def record_done(out_dir: Path, district: str, fp: str) -> None:
     write_atomic(out_dir / LEDGER, json.dumps(ledger, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def up_to_date(out_dir: Path, districts: list[str], fp: str) -> list[str]:
-    """The districts whose PDF is there and was made from these very inputs (``--resume`` skips them)."""
+def up_to_date(out_dir: Path, districts: list[str], fp: str, formats: tuple[str, ...] = ("pdf",)) -> list[str]:
+    """The districts whose files (the PDF and the other ``formats``) are there and were made from these very
+    inputs (``--resume`` skips them)."""
     ledger = read_ledger(out_dir)
-    return [d for d in districts if ledger.get(d) == fp and (out_dir / f"{d}.pdf").is_file()]
+    return [d for d in districts if ledger.get(d) == fp
+            and all(beside(out_dir / f"{d}.pdf", f).is_file() for f in formats)]

@@ -91,10 +91,12 @@ def main() -> None:
 @click.option("--all-districts", is_flag=True, help="按区的报告：城市配置中的全部区，各生成一份 PDF。")
 @click.option("--quiet", is_flag=True, help="不显示进度（汇总大量工单时的进度条）。")
 @click.option("--resume", is_flag=True, help="--all-districts：跳过已生成、且输入未变的区（续做被中断的批量生成）。")
+@click.option("--formats", default="pdf", show_default=True, metavar="pdf[,docx][,xlsx]",
+              help="--all-districts：每个区生成的文件，逗号分隔；docx、xlsx 与 PDF 同名，写在其旁。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
            docx_out: Path | None, xlsx_out: Path | None, charts_dir: Path | None, strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
-           resume: bool = False, debug: bool = False) -> None:
+           resume: bool = False, debug: bool = False, formats: str = "pdf") -> None:
     """生成报告 PDF。"""
     import os
 
@@ -107,11 +109,15 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     if out is not None and out.suffix.lower() in (".docx", ".doc", ".xlsx", ".html", ".htm"):
         raise click.UsageError(f"--out {out} 不是 PDF 文件名：--out 只写 PDF；Word 文档请用 --docx {out.with_suffix('.docx')}，"
                                "Excel 请用 --xlsx，HTML 请用 --html。")
+    chosen = _formats(formats)
     if all_districts:
         if district or html_out or docx_out or xlsx_out or charts_dir:
-            raise click.UsageError("--all-districts 不能与 --district、--html、--docx 或 --xlsx 同时使用。")
-        _render_all(kind, period, config_dir, out, strict, workers, debug, resume)
+            raise click.UsageError("--all-districts 不能与 --district、--html、--docx、--xlsx 或 --charts 同时使用；"
+                                   "每个区的 Word、Excel 文件请用 --formats pdf,docx,xlsx。")
+        _render_all(kind, period, config_dir, out, strict, workers, debug, resume, chosen)
         return
+    if chosen != ("pdf",):
+        raise click.UsageError("--formats 只用于 --all-districts；单份报告请用 --docx 文件名、--xlsx 文件名。")
     built = build(kind, period, config_dir, workers=workers, district=district)
     name = f"{kind}-{period}" + (f"-{district}" if district else "")
     out = out or Path("out") / f"{name}.pdf"
@@ -132,8 +138,21 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     click.echo(f"已生成 {out}（{built.pages} 页，{sum(built.timings.values()):.1f} 秒）")
 
 
+def _formats(text: str) -> tuple[str, ...]:
+    """``--formats pdf,docx``: known formats, the PDF always among them, in the order pdf, docx, xlsx."""
+    from .batch import FORMATS
+
+    given = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in given if f not in FORMATS]
+    if unknown:
+        raise click.UsageError(f"--formats {text}：不认识 {'、'.join(unknown)}；可选 {'、'.join(FORMATS)}。")
+    if "pdf" not in given:
+        raise click.UsageError(f"--formats {text}：须含 pdf（Word、Excel 文件写在每个区的 PDF 旁）。")
+    return tuple(f for f in FORMATS if f in given)
+
+
 def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | None, strict: bool, workers: int,
-                debug: bool, resume: bool = False) -> None:
+                debug: bool, resume: bool = False, formats: tuple[str, ...] = ("pdf",)) -> None:
     import time
 
     from rich.console import Console
@@ -156,7 +175,7 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
     out_dir = out or Path("out") / f"{kind}-{period}"
     fp = inputs_fingerprint(kind, period, config_dir, districts[0])
     if resume:
-        done_before = up_to_date(out_dir, districts, fp)
+        done_before = up_to_date(out_dir, districts, fp, formats)
         if done_before:
             click.echo(f"已存在且输入未变，跳过：{'、'.join(done_before)}", err=True)
         districts = [d for d in districts if d not in done_before]
@@ -178,7 +197,7 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
 
         try:
             results = render_many(kind, period, config_dir, districts, out_dir, workers=workers, strict=strict,
-                                  debug=debug, on_done=done)
+                                  debug=debug, on_done=done, formats=formats)
         except BatchInterrupted as stop:
             interrupted = stop
         else:
@@ -192,7 +211,9 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
         table.add_column(col, justify="right" if col in ("页数", "用时（秒）") else "left")
     for r in results:
         table.add_row(r.district, "成功" if r.ok else "[red]失败[/]", str(r.pages) if r.ok else "",
-                      f"{r.seconds:.1f}", "、".join(r.omitted), str(r.path) if r.ok else "见下")
+                      f"{r.seconds:.1f}", "、".join(r.omitted),
+                      (str(r.path) + (f"（另有 {'、'.join(p.suffix for p in r.files.values())}）" if r.files else ""))
+                      if r.ok else "见下")
     # a log file or a pipe gets the whole table, not one cut to 80 columns
     Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
     failed = [r for r in results if not r.ok]

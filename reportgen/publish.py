@@ -132,7 +132,30 @@ def docx_bytes(built: Built, workers: int = 2) -> bytes:
     figures = built.doc.figures
     pngs = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers, dpi=300)
     by_figure = {id(f): p for f, p in zip(figures, pngs)}
-    return write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir)
+    data = write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir)
+    entries = ([h for h in built.doc.headings if h.level <= built.doc.toc_levels]
+               if built.doc.layout == "report" else [])           # a brief has no 目录
+    if not entries:
+        return data
+    pages = _toc_pages(data, entries)
+    if isinstance(pages, str):
+        built.doc.notices.append(f"提示：{pages}，Word 文档目录的页码将在 Word 打开文档时填入"
+                                 "（LibreOffice、WPS 中可按“更新目录”填入）。")
+        return data
+    return write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir, toc_pages=pages)
+
+
+def _toc_pages(data: bytes, entries: list) -> dict[str, str] | str:
+    """The 目录's page numbers by heading anchor, from LibreOffice's layout of the draft ``data``; or why not."""
+    from .render.office import toc_pages
+
+    lines, problem = toc_pages(data)
+    if lines is None:
+        return problem or "LibreOffice 未给出目录页码"
+    shown = [re.sub(r"\s+", "", t) for t, _ in lines]
+    if shown != [re.sub(r"\s+", "", h.text) for h in entries]:
+        return "LibreOffice 排出的目录与报告的标题不一致"
+    return {h.anchor: page for h, (_, page) in zip(entries, lines)}
 
 
 def write_docx_file(built: Built, out: Path, workers: int = 2) -> Path:

@@ -12,8 +12,9 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # chromium: the browser the preview's end-to-end tests drive (Playwright with Debian's chromium; nothing downloaded)
 # postgresql: the server the tests start on a private socket (tickets aggregated in the database)
 # openjdk-17-jre-headless: Java for the local Spark session of the tickets' test
-# libreoffice-*-nogui: the tests open the .docx and .xlsx as a reader would (converted back headless to PDF and CSV)
-PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-cwtex-fs chromium postgresql openjdk-17-jre-headless libreoffice-writer-nogui libreoffice-calc-nogui"
+# libreoffice-*-nogui: the tests open the .docx and .xlsx as a reader would (converted back headless to PDF and CSV);
+# python3-uno: the .docx's 目录 gets its page numbers from LibreOffice's layout at build time (reportgen/render/office.py)
+PKGS="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-cwtex-fs chromium postgresql openjdk-17-jre-headless libreoffice-writer-nogui libreoffice-calc-nogui python3-uno"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -15,12 +15,13 @@ import pytest
 from docx.oxml.ns import qn
 
 from reportgen.pipeline import build
-from reportgen.publish import docx_bytes, render_to_pdf, write_docx_file
+from reportgen.publish import render_to_pdf, write_docx_file
 from reportgen.reports.document import Heading, Photos, Table
 
 from .conftest import ROOT, pdftotext
+from .docx_checks import check_docx_against_pdf, docx_text
 
-FONTCONFIG = ROOT / "scripts" / "fontconfig" / "fonts.conf"
+FONTCONFIG = ROOT / "templates" / "fontconfig" / "fonts.conf"
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +37,15 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def test_the_paragraphs_are_the_pdfs_in_the_same_order(brief):
+def test_the_paragraphs_are_the_pdfs_in_the_same_order_and_every_sentence_is_in_it(brief):
     built, pdf, path = brief
+    check_docx_against_pdf(built, pdf, path)
     d = docx.Document(str(path))
-    paras = [p.text for p in d.paragraphs if p.text.strip() and p.style.name != "照片说明"]
-    captions = [p.text for p in d.paragraphs if p.style.name == "照片说明"]
-    assert captions == [ph.caption for b in built.doc.blocks if isinstance(b, Photos) for ph in b.photos]
-    text = re.sub(r"—\d+—", "", _squash(pdftotext(pdf)))
-    for c in captions:              # a photo's caption may sit beside the lines of its paragraph
-        assert _squash(c) in text
-        text = text.replace(_squash(c), "")
-    at = 0
-    for p in paras:
-        found = text.find(_squash(p), at)
-        assert found >= 0, f"not in the PDF after position {at}: {p}"
-        at = found + len(_squash(p))
-    headings = [b.text for b in built.doc.blocks if isinstance(b, Heading)]
-    styled = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    assert styled == headings
-    assert [p.style.name for p in d.paragraphs if p.text == headings[0]] == ["Heading 1"]
+    assert [p.style.name for p in d.paragraphs if p.text == built.doc.headings[0].text] == ["Heading 1"]
+    sentences = [ln for ln in (ROOT / "tests" / "fixtures" / "monthly-2023-09-miyun-sentences.txt").read_text(
+        encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    text = _squash(docx_text(path))
+    assert [s for s in sentences if _squash(s) not in text] == []
 
 
 def test_tables_are_word_tables_with_a_repeated_header_and_the_same_cells(brief):
@@ -109,29 +100,7 @@ def test_libreoffice_opens_it_with_the_folios_and_every_heading(brief, tmp_path)
     for h in (b.text for b in built.doc.blocks if isinstance(b, Heading)):
         assert _squash(h) in flat, h
     fonts = subprocess.run(["pdffonts", str(converted)], capture_output=True, text=True, check=True).stdout
-    assert "FandolFang" in fonts                  # 仿宋_GB2312 shown with the PDF's open 仿宋 (scripts/fontconfig)
-
-
-def test_footnotes_are_word_footnotes():
-    built = build("annual", "2023")
-    data = docx_bytes(built)
-    calls = sum(str(getattr(b, "html", "")).count('<span class="fn">') for b in built.doc.blocks)
-    assert calls == 4
-    from io import BytesIO
-
-    with zipfile.ZipFile(BytesIO(data)) as z:
-        body = z.read("word/document.xml").decode()
-        notes = z.read("word/footnotes.xml").decode()
-        rels = z.read("word/_rels/document.xml.rels").decode()
-    assert body.count("<w:footnoteReference ") == calls
-    assert notes.count("<w:footnoteRef/>") == calls
-    assert "转至承办单位办理，这部分群众反映在文中统称“诉求”。" in notes
-    assert "relationships/footnotes" in rels
-    assert "转至承办单位办理" not in body            # the footnote's text is not in the paragraph
-    d = docx.Document(BytesIO(data))
-    assert len(d.inline_shapes) == len(built.doc.figures)
-    assert sum(1 for p in d.paragraphs if p.style.name == "toc 1") == sum(
-        1 for b in built.doc.blocks if isinstance(b, Heading) and b.level == 1)
+    assert "FandolFang" in fonts                  # 仿宋_GB2312 shown with the PDF's open 仿宋 (templates/fontconfig)
 
 
 def test_out_with_a_docx_name_is_refused_naming_docx(tmp_path):
@@ -142,3 +111,16 @@ def test_out_with_a_docx_name_is_refused_naming_docx(tmp_path):
     assert "--out 只写 PDF；Word 文档请用 --docx" in run.stderr
     assert not (tmp_path / "x.docx").exists()
 
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--all-districts", "--formats", "docx"], "--formats docx：须含 pdf（Word、Excel 文件写在每个区的 PDF 旁）。"),
+    (["--all-districts", "--formats", "pdf,doc"], "--formats pdf,doc：不认识 doc；可选 pdf、docx、xlsx。"),
+    (["--district", "密云区", "--formats", "pdf,docx"], "--formats 只用于 --all-districts；单份报告请用 --docx 文件名、--xlsx 文件名。"),
+    (["--all-districts", "--docx", "x.docx"], "每个区的 Word、Excel 文件请用 --formats pdf,docx,xlsx。"),
+])
+def test_the_batchs_formats_are_checked_before_anything_is_made(tmp_path, args, said):
+    run = subprocess.run([sys.executable, "-m", "reportgen.cli", "render", "monthly", "--period", "2023-09",
+                          "--out", str(tmp_path / "out"), *args], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2 and said in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []

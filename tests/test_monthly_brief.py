@@ -330,17 +330,19 @@ def test_cli_single_district(tmp_path):
     assert out.is_file()
 
 
-def test_cli_all_districts_one_failure_does_not_stop_the_others(project_copy, tmp_path):
+def test_cli_all_districts_one_failure_does_not_stop_the_others_and_formats_add_the_docx(project_copy, tmp_path):
     bad = project_copy / "periods" / "monthly-2023-09" / "东城区"
     bad.mkdir(parents=True)
     (bad / "case.md").write_text("正文。\n\n![照片](missing.jpg)\n", encoding="utf-8")
     out = tmp_path / "briefs"
     run = subprocess.run([*REPORTGEN, "render", "monthly", "--period", "2023-09", "--all-districts",
-                          "--config", str(project_copy), "--out", str(out), "--workers", "2"],
+                          "--config", str(project_copy), "--out", str(out), "--workers", "2", "--formats", "pdf,docx"],
                          capture_output=True, text=True, cwd=ROOT, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 1
     written = sorted(p.stem for p in out.glob("*.pdf"))
     assert len(written) == 15 and "东城区" not in written
+    assert sorted(p.stem for p in out.glob("*.docx")) == written           # the .docx beside each PDF written
+    assert re.search(r"密云区\.pdf（另有 \.docx）", run.stdout)
     assert not list(out.glob("*.part"))
     assert "共 16 个区：成功 15，失败 1" in run.stdout
     assert ("东城区：配置错误：文件 config/beijing/periods/monthly-2023-09/东城区/case.md 第 3 行，找不到图片 “missing.jpg”"

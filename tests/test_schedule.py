@@ -766,3 +766,67 @@ with time_machine.travel(datetime(2023, 9, 19, 6, 1, tzinfo=ZoneInfo("Asia/Shang
     assert handed_back.error == "运行被 Ctrl-C 中断，下一次 reportgen schedule due 时重做。"
     [run] = r.run_due()
     assert (run.id, run.status, len(run.outputs)) == (handed_back.id, "done", 16)
+
+
+# --- formats: the .docx and .xlsx beside each PDF, mailed when the job says so (issue 18) ------------------
+
+def _with_formats(city: Path, formats: str, attach: str | None) -> None:
+    f = city / "schedule.yaml"
+    text = f.read_text(encoding="utf-8").replace("    start: 2023-09-01\n", f"    formats: {formats}\n    start: 2023-09-01\n")
+    if attach is not None:
+        text = text.replace("      attach_limit_mb: 50\n", f"      attach_limit_mb: 50\n      attach: {attach}\n")
+    f.write_text(text, encoding="utf-8")
+
+
+def test_a_job_with_formats_writes_the_docx_and_xlsx_beside_each_pdf_and_mails_what_it_attaches(city, smtp_server):
+    import docx
+    import openpyxl
+
+    port, sink = smtp_server
+    write_schedule(city, cron="0 6 19-21 * *", districts="[密云区]", port=port)
+    _with_formats(city, "[pdf, docx, xlsx]", "[pdf, docx]")
+    clock = FakeClock(at("2023-09-19T06:00"))
+    r = runner(city, clock, mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert run.status == "done"
+    [out] = run.outputs
+    pdf = Path(out["path"])
+    assert set(out["files"]) == {"docx", "xlsx"}
+    for fmt, f in out["files"].items():
+        assert f["path"] == str(pdf.with_suffix(f".{fmt}"))
+        assert hashlib.sha256(Path(f["path"]).read_bytes()).hexdigest() == f["sha256"]
+    assert docx.Document(out["files"]["docx"]["path"]).paragraphs                 # a real Word document
+    assert "表1" in "".join(openpyxl.load_workbook(out["files"]["xlsx"]["path"]).sheetnames)
+    [(_, msg)] = sink.messages
+    attachments = {a.get_filename(): a for a in msg.iter_attachments()}
+    assert set(attachments) == {"密云区.pdf", "密云区.docx"}                     # attach: [pdf, docx], not the .xlsx
+    assert attachments["密云区.docx"].get_content_type() == \
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert attachments["密云区.docx"].get_content() == Path(out["files"]["docx"]["path"]).read_bytes()
+    body = msg.get_body(("plain",)).get_content()
+    assert "附件为 1 份报告的 PDF、Word 文件，共 2 个（合计" in body
+    assert f"  密云区：密云区.pdf、密云区.docx（{out['pages']} 页）" in body
+    # the next firing of the same period: nothing changed, nothing rendered or sent
+    clock.t = at("2023-09-20T06:00")
+    [same] = r.run_due()
+    assert same.status == "unchanged" and len(sink.messages) == 1
+    # a .docx lost since: the report is made again, all its files, and sent
+    Path(out["files"]["docx"]["path"]).unlink()
+    clock.t = at("2023-09-21T06:00")
+    [again] = r.run_due()
+    assert (again.period, again.status) == ("2023-09", "done") and len(sink.messages) == 2
+    assert Path(again.outputs[0]["files"]["docx"]["path"]).is_file()
+
+
+@pytest.mark.parametrize("formats, attach, problem", [
+    ("[docx]", None, "第 12 行，键 jobs[0].formats：formats [docx] 中没有 pdf：PDF 是每份报告的正式文件，"
+                     "Word、Excel 写在它旁边。请写成 [pdf, docx] 这样。"),
+    ("[pdf, doc]", None, "第 12 行，键 jobs[0].formats[1]：应为以下之一：'pdf'"),
+    ("[pdf]", "[pdf, xlsx]", "键 jobs[0]：delivery.attach 要发送 xlsx，但作业的 formats 只生成 pdf：请在 formats 中加入 xlsx。"),
+])
+def test_formats_and_attachments_are_checked(city, formats, attach, problem):
+    write_schedule(city)
+    _with_formats(city, formats, attach)
+    with pytest.raises(ConfigError) as exc:
+        load_schedule(city)
+    assert problem in str(exc.value), str(exc.value)

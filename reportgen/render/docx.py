@@ -128,10 +128,12 @@ def inline_runs(html: str) -> list[list[Run]]:
 # --- the writer ------------------------------------------------------------------------------------------------
 
 class _Writer:
-    def __init__(self, doc: Document, style: dict[str, Any], chart_png: Callable[[Figure], Path]) -> None:
+    def __init__(self, doc: Document, style: dict[str, Any], chart_png: Callable[[Figure], Path],
+                 toc_pages: dict[str, str] | None = None) -> None:
         self.doc = doc
         self.style = style
         self.chart_png = chart_png
+        self.toc_pages = toc_pages or {}      # heading anchor -> page number as printed (LibreOffice's layout)
         self.d = new_docx()
         self.footnotes: list[str] = []
         self._marks: list[str] = []
@@ -327,7 +329,7 @@ class _Writer:
                 self._fld(par, "begin", f'TOC \\o "1-{self.doc.toc_levels}" \\h \\z \\u')
             par.add_run(h.text)
             par.add_run("\t")
-            self._field(par, f"PAGEREF {self._bookmark(h)} \\h", "")
+            self._field(par, f"PAGEREF {self._bookmark(h)} \\h", self.toc_pages.get(h.anchor, ""))
             if n == len(entries) - 1:
                 self._fld(par, "end")
 
@@ -654,9 +656,11 @@ def _align(table_cls: str, cell_cls: str):
     return WD_ALIGN_PARAGRAPH.CENTER
 
 
-def write_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: Path | None = None) -> bytes:
-    """The .docx of ``doc``; ``chart_png(figure)``: the figure's 300 dpi PNG."""
-    return _Writer(doc, load_style(profile_dir), chart_png).write()
+def write_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: Path | None = None,
+               toc_pages: dict[str, str] | None = None) -> bytes:
+    """The .docx of ``doc``; ``chart_png(figure)``: the figure's 300 dpi PNG; ``toc_pages``: the 目录's page
+    numbers by heading anchor (the TOC field's shown result; Word recomputes it on opening)."""
+    return _Writer(doc, load_style(profile_dir), chart_png, toc_pages).write()
 
 
 __all__ = ["inline_runs", "load_style", "write_docx"]

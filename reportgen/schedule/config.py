@@ -17,6 +17,7 @@ from ..config.load import load_model
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 PLACEHOLDERS = ("report", "period", "district")
+Format = Literal["pdf", "docx", "xlsx"]
 
 
 def parse_duration(text: str) -> timedelta:
@@ -96,6 +97,14 @@ class Delivery(_Strict):
     failures_to: list[str] | None = Field(None, description="失败通知的收件人，缺省同 to")
     attach_limit_mb: float = Field(15, gt=0, description="附件合计超过此大小时改发链接")
     link_base: str | None = Field(None, description="输出目录对外的网址前缀（附件过大时邮件中给出链接）")
+    attach: list[Format] = Field(["pdf"], description="随邮件发送的文件：pdf、docx、xlsx 中的若干种（须是作业 formats 中的）")
+
+    @field_validator("attach")
+    @classmethod
+    def _attach(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("attach 为空：邮件至少要附上一种文件，如 [pdf] 或 [pdf, docx]")
+        return [f for f in ("pdf", "docx", "xlsx") if f in v]
 
 
 class Job(_Strict):
@@ -108,6 +117,8 @@ class Job(_Strict):
     period_template: str | None = Field(
         None, description="期间文件不存在时据以生成的模板（相对于城市配置目录，{period} 等处代入）")
     output: str = Field("out/{report}-{period}/{district}.pdf", description="输出路径模式")
+    formats: list[Format] = Field(["pdf"], description="每份报告生成的文件：pdf（必有），另可加 docx、xlsx，"
+                                                     "与 PDF 同名、写在其旁")
     start: dt.date | None = Field(None, description="自哪天起的触发才执行（新作业不补做以前的期间）")
     wait_for_data: str = Field("2d", description="数据未到时最多等待多久，之后报告为缺失")
     recheck: str = Field("30m", description="等待数据或重试时的检查间隔")
@@ -150,6 +161,23 @@ class Job(_Strict):
             raise ValueError(f"输出路径模式 “{v}” 中没有 {{district}}：作业要为{several}各生成一份报告，"
                              "它们会写进同一个文件、互相覆盖。请加入 {district}，如 out/{report}-{period}/{district}.pdf")
         return v
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, v: list[str]) -> list[str]:
+        if "pdf" not in v:
+            raise ValueError(f"formats [{', '.join(v)}] 中没有 pdf：PDF 是每份报告的正式文件，Word、Excel 写在它旁边。"
+                             "请写成 [pdf, docx] 这样")
+        return [f for f in ("pdf", "docx", "xlsx") if f in v]
+
+    @model_validator(mode="after")
+    def _attached_are_made(self) -> "Job":
+        if self.delivery is not None:
+            missing = [f for f in self.delivery.attach if f not in self.formats]
+            if missing:
+                raise ValueError(f"delivery.attach 要发送 {'、'.join(missing)}，但作业的 formats 只生成 "
+                                 f"{'、'.join(self.formats)}：请在 formats 中加入 {'、'.join(missing)}")
+        return self
 
     @field_validator("wait_for_data", "recheck")
     @classmethod

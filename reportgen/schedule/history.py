@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS runs (
     deadline    TEXT,
     districts   TEXT,                   -- JSON list
     fingerprint TEXT,
-    outputs     TEXT,                   -- JSON list of {district, path, sha256, pages, seconds}
+    outputs     TEXT,                   -- JSON list of {district, path, sha256, pages, seconds, files}
     failures    TEXT,                   -- JSON {district: message}
     attempts    INTEGER NOT NULL DEFAULT 0,
     started     TEXT,
@@ -157,6 +157,15 @@ class Run:
     delivery_error: str | None = None
     delivery_attempts: int = 0
     outcome: str | None = None
+
+
+def output_files(output: dict) -> dict[str, tuple[Path, str]]:
+    """A recorded output's files by format: its PDF (``path``, ``sha256``) and those written beside it
+    (``files``: {"docx": {"path", "sha256"}, …}; runs recorded before formats existed have none)."""
+    files = {"pdf": (Path(output["path"]), str(output["sha256"]))}
+    for fmt, f in (output.get("files") or {}).items():
+        files[fmt] = (Path(f["path"]), str(f["sha256"]))
+    return files
 
 
 def _row(r: sqlite3.Row) -> Run:

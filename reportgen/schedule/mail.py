@@ -15,8 +15,12 @@ from pathlib import Path
 
 from ..errors import ConfigError, ReportError
 from .config import Job, Smtp
-from .history import Run, register_secret_envs, scrub
+from .history import Run, output_files, register_secret_envs, scrub
 
+# how each format is attached and named in the mail
+MIME = {"pdf": ("application", "pdf", "PDF"),
+        "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+        "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel")}
 STATUS_WORDS = {"done": "全部生成", "partial": "部分失败", "failed": "全部失败", "missing": "数据缺失", "unchanged": "未变化"}
 
 
@@ -96,27 +100,34 @@ class Mailer:
             word = "部分失败" if run.failures else "全部生成"
             msg = self._message(("【重发】" if resend else "") + f"{run.period} {job.report}：{len(run.outputs)} 份报告（{word}）",
                                 d.to, d.cc)
-            files = [Path(o["path"]) for o in run.outputs]
-            total = sum(f.stat().st_size for f in files)
+            # the formats the job attaches, of those each output has (a run recorded before formats: its PDF)
+            files = [(fmt, path) for o in run.outputs for fmt, (path, _) in output_files(o).items() if fmt in d.attach]
+            total = sum(f.stat().st_size for _, f in files)
             lines = [f"作业 {job.id}，期间 {run.period}，触发时间 {run.fire_time}。", ""]
+            kinds = [MIME[f][2] for f in d.attach if any(fmt == f for fmt, _ in files)]
             if total <= d.attach_limit_mb * 1024 * 1024:
-                lines.append(f"附件为 {len(files)} 份 PDF（合计 {total / 1024 / 1024:.1f} MB）：")
+                lines.append(f"附件为 {len(files)} 份 PDF（合计 {total / 1024 / 1024:.1f} MB）：" if kinds == ["PDF"] else
+                             f"附件为 {len(run.outputs)} 份报告的 {'、'.join(kinds)} 文件，共 {len(files)} 个"
+                             f"（合计 {total / 1024 / 1024:.1f} MB）：")
                 lines += [f"  {o['district']}：{Path(o['path']).name}（{o['pages']} 页，sha256 {o['sha256'][:12]}…）"
+                          if d.attach == ["pdf"] else f"  {o['district']}：" + "、".join(
+                              p.name for f, (p, _) in output_files(o).items() if f in d.attach) + f"（{o['pages']} 页）"
                           for o in run.outputs]
                 attach = True
             else:
                 base = (d.link_base or "").rstrip("/")
                 lines.append(f"附件合计 {total / 1024 / 1024:.1f} MB，超过 {d.attach_limit_mb} MB，改为链接：")
-                lines += [f"  {o['district']}：{base}/{Path(o['path']).as_posix()}" if base else
-                          f"  {o['district']}：{o['path']}" for o in run.outputs]
+                lines += [f"  {o['district']}：" + "  ".join(f"{base}/{p.as_posix()}" if base else str(p)
+                                                            for f, (p, _) in output_files(o).items() if f in d.attach)
+                          for o in run.outputs]
                 attach = False
             if run.failures:
                 lines += ["", f"另有 {len(run.failures)} 个区生成失败（已另发通知）：{'、'.join(run.failures)}。"]
             msg.set_content("\n".join(lines) + "\n")
             if attach:
-                for o in run.outputs:
-                    msg.add_attachment(Path(o["path"]).read_bytes(), maintype="application", subtype="pdf",
-                                       filename=Path(o["path"]).name)
+                for fmt, path in files:
+                    maintype, subtype, _ = MIME[fmt]
+                    msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
             self._send(msg)
         if not resend and (run.failures or outcome in ("failed", "missing")):
             to = d.failures_to or d.to

@@ -26,7 +26,7 @@ from ..config.load import district_names, load_config
 from ..errors import ConfigError, ReportError
 from ..fingerprint import data_paths, fingerprint, sha256_file
 from .config import PLACEHOLDERS, Job, ScheduleFile, parse_duration
-from .history import History, HistoryError, Run, register_secret_envs
+from .history import History, HistoryError, Run, output_files, register_secret_envs
 
 LEASE = timedelta(minutes=30)           # renewed while the run lasts; a dead holder on this host loses it at once
 
@@ -149,6 +149,7 @@ class Outcome:
     error: str = ""
     pages: int = 0
     seconds: float = 0.0
+    files: dict[str, Path] | None = None      # format -> the file beside the PDF (the job's formats)
 
 
 Renderer = Callable[[Job, str, Path, dict[str, Path]], dict[str, Outcome]]
@@ -156,12 +157,13 @@ Renderer = Callable[[Job, str, Path, dict[str, Path]], dict[str, Outcome]]
 
 def render_districts(job: Job, period: str, profile_dir: Path, paths: dict[str, Path], workers: int = 2,
                      on_done: Callable | None = None) -> dict[str, Outcome]:
-    """The real renderer: every district's PDF in parallel worker processes (reportgen.batch)."""
+    """The real renderer: every district's PDF (and the job's other formats beside it) in parallel worker
+    processes (reportgen.batch)."""
     from ..batch import render_many
 
     results = render_many(job.report, period, profile_dir, list(paths), Path("."), workers=workers, paths=paths,
-                          on_done=on_done)
-    return {r.district: Outcome(r.ok, r.error, r.pages, r.seconds) for r in results}
+                          on_done=on_done, formats=tuple(job.formats))
+    return {r.district: Outcome(r.ok, r.error, r.pages, r.seconds, dict(r.files)) for r in results}
 
 
 
@@ -300,6 +302,7 @@ class Runner:
         last = self.history.last_success(job.id, period)
         if (not force and last is not None and last.fingerprint == fp and last.outputs
                 and {o["path"] for o in last.outputs} == {str(p) for p in paths.values()}
+                and all(set(output_files(o)) == set(job.formats) for o in last.outputs)
                 and _intact(last.outputs)):
             # the same report as last time: sent only when last time's could not be
             pending = last.status == "undelivered" and last.delivery == "failed"
@@ -316,7 +319,9 @@ class Runner:
             results.update(self.render(job, period, self.profile_dir, failed))
             self._renew()
         outputs = [{"district": d, "path": str(paths[d]), "sha256": sha256_file(paths[d]), "pages": r.pages,
-                    "seconds": round(r.seconds, 2)} for d, r in results.items() if r.ok]
+                    "seconds": round(r.seconds, 2),
+                    "files": {f: {"path": str(p), "sha256": sha256_file(p)} for f, p in (r.files or {}).items()}}
+                   for d, r in results.items() if r.ok]
         failures = {d: r.error for d, r in results.items() if not r.ok}
         status = "done" if not failures else ("partial" if outputs else "failed")
         return self._finish(run, job, status, t0, period=period, fingerprint=fp if not failures else None,
@@ -413,12 +418,11 @@ class Runner:
         if not run.outputs:
             raise ReportError(f"无法重发：运行 #{run_id}（{run.job} 期间 {run.period}，{run.outcome or run.status}）"
                               "没有生成任何报告。")
-        for o in run.outputs:
-            p = Path(o["path"])
+        for p, sha in (f for o in run.outputs for f in output_files(o).values()):
             if not p.is_file():
                 raise ReportError(f"无法重发：运行 #{run_id} 的输出 {p} 已不存在。请用 reportgen schedule due "
                                   f"--job {run.job} --force 重新生成并发送。")
-            if sha256_file(p) != o["sha256"]:
+            if sha256_file(p) != sha:
                 raise ReportError(f"无法重发：运行 #{run_id} 的输出 {p} 已与运行记录不符（sha256 已变，多半已被之后的运行"
                                   "重新生成）；为免发出另一份报告，请重发最近的运行（reportgen schedule history）。")
         try:
@@ -435,5 +439,5 @@ class Runner:
 
 
 def _intact(outputs: list[dict]) -> bool:
-    """Every recorded output is still there with its recorded checksum."""
-    return all(Path(o["path"]).is_file() and sha256_file(Path(o["path"])) == o["sha256"] for o in outputs)
+    """Every recorded output (each of its files) is still there with its recorded checksum."""
+    return all(p.is_file() and sha256_file(p) == sha for o in outputs for p, sha in output_files(o).values())

@@ -57,6 +57,35 @@ def test_the_brief_as_a_workbook(tmp_path):
     listed = wb["数字清单"]
     assert listed.max_row - 1 == len(built.manifest.entries)
     assert [c.value for c in listed[2]][:4] == ["total.text", "20893", "20893", "件"]
+    # opened as a reader opens it: LibreOffice shows each table's cells as the PDF prints them
+    shown = _libreoffice_sheets(book, tmp_path / "csv")
+    assert sorted(shown) == sorted(wb.sheetnames)
+    for name, t in zip(wb.sheetnames, tables):
+        rows = shown[name]
+        assert rows[0][0] == t.caption
+        assert rows[1][: len(t.header)] == ["".join(c.lines or [c.text]) for c in t.header], name
+        cells = [(i, j, c) for i, j, c in t.placed() if c.figure is None]
+        assert len(cells) > 10
+        assert [(i, j, c.text) for i, j, c in cells if rows[1 + i][j] != "\n".join(c.lines or [c.text])] == []
+    assert [float(r[1]) for r in shown["图01"][2:2 + len(fig.spec.categories)]] == list(fig.spec.series[0].values)
+    printed = {r[1] for r in shown["数字清单"][1:]}
+    assert {e.text for e in built.manifest.entries} <= printed
+
+
+def _libreoffice_sheets(book, out_dir) -> dict[str, list[list[str]]]:
+    """Every sheet of ``book`` as LibreOffice shows it (values formatted as displayed), via its CSV export."""
+    import csv
+
+    from reportgen.render.office import office_env
+
+    out_dir.mkdir()
+    # field sep, quote, UTF-8, from line 1, -, -, -, -, cells as shown, -, -, every sheet into its own file
+    spec = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
+    run = subprocess.run(["soffice", "--headless", "--convert-to", spec, "--outdir", str(out_dir), str(book)],
+                         capture_output=True, text=True, timeout=300, env=office_env(out_dir))
+    files = sorted(out_dir.glob(f"{book.stem}-*.csv"))
+    assert files, run.stdout + run.stderr
+    return {f.stem[len(book.stem) + 1:]: list(csv.reader(f.open(encoding="utf-8"))) for f in files}
 
 
 def test_charts_as_images_named_by_number_and_caption(tmp_path):

@@ -449,7 +449,7 @@ class _Writer:
         table.style = self.d.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        widths = self._widths(t, rows)
+        widths = self._widths(t)
         head = table.rows[0]
         trpr = head._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:tblHeader"))           # repeated at the top of every page
@@ -461,12 +461,16 @@ class _Writer:
                 cell = table.cell(i, j)
                 if c.rowspan > 1:
                     cell = cell.merge(table.cell(min(i + c.rowspan - 1, len(rows)), j))
-                if c.figure is not None:
+                if c.figure is not None:          # a sparkline: as wide as its column allows, never clipped
+                    from docx.enum.text import WD_LINE_SPACING
+
                     par = cell.paragraphs[0]
                     par.style = self.d.styles["表格文字"]
-                    par.paragraph_format.line_spacing = None
-                    par.add_run().add_picture(str(self.chart_png(c.figure)), width=Mm(c.figure.spec.width_mm),
-                                              height=Mm(c.figure.spec.height_mm))
+                    par.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE   # not the style's exact lines
+                    spec = c.figure.spec
+                    w = min(spec.width_mm, widths[j].mm - 2.6)
+                    par.add_run().add_picture(str(self.chart_png(c.figure)), width=Mm(w),
+                                              height=Mm(spec.height_mm * w / spec.width_mm))
                 else:
                     self._cell(cell, c.lines or [c.text], "表格文字", _align(t.cls, c.cls))
         for col, w in zip(table.columns, widths):
@@ -477,22 +481,37 @@ class _Writer:
             for runs in inline_runs(f"<p>{t.note}</p>"):
                 self.para("注", runs).paragraph_format.space_before = Pt(3)
 
-    def _widths(self, t: Table, rows) -> list:
-        """Column widths from the columns' longest line (a CJK character one em of the table's size, other
-        characters half), stretched to the text block's width (a ranking table keeps its natural width)."""
+    def _widths(self, t: Table) -> list:
+        """Column widths from each column's longest line (a CJK character one em of the table's size, other
+        characters half), stretched to the text block's width (a ranking table keeps its natural width).  A
+        table wider than the block is narrowed where its text can wrap: no column gets less than its longest
+        unbreakable run (a number, a rank “12↑”, a serial “10”) or, with Chinese text, four characters."""
         size = self.style["styles"]["表格文字"]["size"] / 72 * 25.4          # mm an em
+        pad = 2.6                                                             # the cell margins, mm
         p = self.style["page"]
         block = p["width_mm"] - p["inside_mm"] - p["outside_mm"]
-        need = [0.0] * len(t.header)
+        full = [0.0] * len(t.header)
+        least = [0.0] * len(t.header)
+
+        def take(j: int, lines: list[str]) -> None:
+            for x in lines:
+                full[j] = max(full[j], _ems(x))
+                least[j] = max(least[j], _unbreakable(x))
+
         for j, c in enumerate(t.header):
-            need[j] = max(need[j], *(_ems(x) for x in (c.lines or [c.text])))
+            take(j, c.lines or [c.text])
         for _, j, c in t.placed():
-                if c.figure is not None:
-                    need[j] = max(need[j], c.figure.spec.width_mm / size)
-                else:
-                    need[j] = max(need[j], *(_ems(x) for x in (c.lines or [c.text])))
-        mm = [max(2.0, n) * size + 2.6 for n in need]
+            if c.figure is not None:
+                full[j] = max(full[j], c.figure.spec.width_mm / size)
+                least[j] = max(least[j], 0.6 * c.figure.spec.width_mm / size)      # a sparkline may shrink
+            else:
+                take(j, c.lines or [c.text])
+        mm = [max(2.0, n) * size + pad for n in full]
+        low = [min(max(2.0, n) * size + pad, w) for n, w in zip(least, mm)]
         total = sum(mm)
+        if total > block and sum(low) < block:            # narrow the columns that can wrap, in proportion
+            spare = (block - sum(low)) / (total - sum(low))
+            return [Mm(lo + (w - lo) * spare) for lo, w in zip(low, mm)]
         if total > block or "ranking" not in t.cls.split() or "per-district" in t.cls.split():
             mm = [w * block / total for w in mm]
         return [Mm(w) for w in mm]
@@ -627,6 +646,17 @@ def _order_settings(settings) -> None:
 
 def _ems(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+
+
+def _unbreakable(text: str) -> float:
+    """The width in ems that a line of ``text`` cannot be narrowed below: its longest run without a place to
+    break (Latin letters, digits, %, arrows …), and four characters where it has Chinese (a column of names
+    wraps, but not one character a line)."""
+    runs = re.findall(r"[^\s\u3000-\u9fff\uff00-\uffef]+", text)
+    least = max((_ems(r) for r in runs), default=0.0)
+    if re.search(r"[\u3400-\u9fff]", text):
+        least = max(least, min(_ems(text), 4.0))
+    return least
 
 
 def _style_id(d, name: str) -> str:

@@ -103,7 +103,15 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     if quiet:
         os.environ["REPORTGEN_QUIET"] = "1"
     from .pipeline import build
-    from .publish import chart_files, render_to_pdf, standalone_html, write_docx_file, write_xlsx_file
+    from .publish import (
+        chart_files,
+        check_docx_target,
+        render_to_pdf,
+        standalone_html,
+        start_docx,
+        write_docx_file,
+        write_xlsx_file,
+    )
     from .render import write_atomic
 
     if out is not None and out.suffix.lower() in (".docx", ".doc", ".xlsx", ".html", ".htm"):
@@ -123,11 +131,19 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     out = out or Path("out") / f"{name}.pdf"
     if out.is_dir():
         raise click.UsageError(f"--out {out} 是文件夹；生成单份报告时请给出 PDF 文件名。")
-    render_to_pdf(built, out, strict=strict)
-    if html_out:                                # only once the PDF is written: a failed render leaves no HTML
-        write_atomic(html_out, standalone_html(built).encode("utf-8"))
-    if docx_out:
-        write_docx_file(built, docx_out, workers=workers)
+    job = None
+    if docx_out:            # the .docx's 目录 laid out by LibreOffice while WeasyPrint lays out the PDF
+        check_docx_target(built, docx_out)
+        job = start_docx(built, workers=workers)
+    try:
+        render_to_pdf(built, out, strict=strict)
+        if html_out:                            # only once the PDF is written: a failed render leaves no HTML
+            write_atomic(html_out, standalone_html(built).encode("utf-8"))
+        if docx_out:
+            write_docx_file(built, docx_out, workers=workers, job=job)
+    finally:
+        if job is not None:
+            job.cancel()
     if xlsx_out:
         write_xlsx_file(built, xlsx_out)
     if charts_dir:

@@ -7,6 +7,7 @@ import re
 import time
 from html import unescape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config.load import display_path
 from .errors import RenderError
@@ -14,6 +15,9 @@ from .pipeline import Built
 from .render import render_html, render_pdf, write_atomic
 from .render.glyphs import missing_glyphs
 from .workspace import FONTS_DIR, RESOURCES, SHARED_REPORTS, TEMPLATES, cache_dir
+
+if TYPE_CHECKING:
+    from .render.office import TocPages
 
 BODY_FONTS = ["FandolFang-Regular.otf", "cwfs.ttf", "ARPLUKaiCN.ttf", "NotoSansCJKsc-Regular.otf",
               "FandolSong-Regular.otf", "NotoSerifCJKsc-Bold.otf"]
@@ -123,33 +127,57 @@ def render_to_pdf(built: Built, out: Path, strict: bool = False, layout: dict | 
     return out
 
 
-def docx_bytes(built: Built, workers: int = 2) -> bytes:
-    """The report as an editable .docx, from the same document as the PDF (charts as 300 dpi PNG)."""
-    from .charts import render_charts
-    from .pipeline import chart_style
-    from .render.docx import write_docx
+class DocxJob:
+    """The report's .docx under way: built from the document, and LibreOffice laying out the draft for the 目录's
+    page numbers in its own process (``start_docx`` before the PDF is laid out, ``finish`` after: the two run
+    side by side).  ``cancel`` stops LibreOffice when the render fails."""
 
-    figures = built.doc.figures
-    pngs = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers, dpi=300)
-    by_figure = {id(f): p for f, p in zip(figures, pngs)}
-    data = write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir)
-    entries = ([h for h in built.doc.headings if h.level <= built.doc.toc_levels]
-               if built.doc.layout == "report" else [])           # a brief has no 目录
-    if not entries:
-        return data
-    pages = _toc_pages(data, entries)
-    if isinstance(pages, str):
-        built.doc.notices.append(f"提示：{pages}，Word 文档目录的页码将在 Word 打开文档时填入"
-                                 "（LibreOffice、WPS 中可按“更新目录”填入）。")
-        return data
-    return write_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir, toc_pages=pages)
+    def __init__(self, built: Built, workers: int = 2) -> None:
+        from .charts import render_charts
+        from .pipeline import chart_style
+        from .render.docx import draft_docx
+
+        t0 = time.perf_counter()
+        self.built = built
+        figures = built.doc.figures
+        pngs = render_charts([f.spec for f in figures], chart_style(), cache_dir() / "charts", workers=workers,
+                             dpi=300)
+        by_figure = {id(f): p for f, p in zip(figures, pngs)}
+        self.draft = draft_docx(built.doc, lambda f: by_figure[id(f)], built.cfg.profile_dir)
+        self.data = self.draft.save()
+        self.entries = ([h for h in built.doc.headings if h.level <= built.doc.toc_levels]
+                        if built.doc.layout == "report" else [])           # a brief has no 目录
+        self.layout: TocPages | None = None
+        if self.entries:
+            from .render.office import TocPages
+
+            self.layout = TocPages(self.data)
+        self.seconds = time.perf_counter() - t0
+
+    def finish(self) -> bytes:
+        if self.layout is None:
+            return self.data
+        t0 = time.perf_counter()
+        lines, problem = self.layout.result()
+        pages = _toc_pages(lines, problem, self.entries)
+        self.seconds += time.perf_counter() - t0
+        if isinstance(pages, str):
+            self.built.doc.notices.append(f"提示：{pages}，Word 文档目录的页码将在 Word 打开文档时填入"
+                                          "（LibreOffice、WPS 中可按“更新目录”填入）。")
+            return self.data
+        return self.draft.fill_toc(pages)
+
+    def cancel(self) -> None:
+        if self.layout is not None:
+            self.layout.cancel()
 
 
-def _toc_pages(data: bytes, entries: list) -> dict[str, str] | str:
-    """The 目录's page numbers by heading anchor, from LibreOffice's layout of the draft ``data``; or why not."""
-    from .render.office import toc_pages
+def start_docx(built: Built, workers: int = 2) -> DocxJob:
+    return DocxJob(built, workers)
 
-    lines, problem = toc_pages(data)
+
+def _toc_pages(lines, problem: str | None, entries: list) -> dict[str, str] | str:
+    """The 目录's page numbers by heading anchor from LibreOffice's 目录 ``lines``; or why not."""
     if lines is None:
         return problem or "LibreOffice 未给出目录页码"
     shown = [re.sub(r"\s+", "", t) for t, _ in lines]
@@ -158,14 +186,24 @@ def _toc_pages(data: bytes, entries: list) -> dict[str, str] | str:
     return {h.anchor: page for h, (_, page) in zip(entries, lines)}
 
 
-def write_docx_file(built: Built, out: Path, workers: int = 2) -> Path:
-    """Write the .docx atomically (refused onto an input, as the PDF)."""
+def check_docx_target(built: Built, out: Path) -> None:
     if out.suffix.lower() != ".docx":
         raise RenderError(f"输出错误：--docx {display_path(out)} 的扩展名应为 .docx。")
     check_target(built, out)
+
+
+def write_docx_file(built: Built, out: Path, workers: int = 2, job: DocxJob | None = None) -> Path:
+    """Write the .docx atomically (refused onto an input, as the PDF); ``job``: one started before the PDF."""
+    check_docx_target(built, out)
     t0 = time.perf_counter()
-    write_atomic(out, docx_bytes(built, workers))
-    built.timings["docx"] = time.perf_counter() - t0
+    try:
+        job = job or DocxJob(built, workers)
+        data = job.finish()
+    finally:
+        if job is not None:
+            job.cancel()
+    write_atomic(out, data)
+    built.timings["docx"] = time.perf_counter() - t0 + (job.seconds if job is not None else 0.0)
     return out
 
 

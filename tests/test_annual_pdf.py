@@ -433,3 +433,33 @@ def test_libreoffice_opens_the_docx_with_a_toc_whose_page_numbers_are_right_and_
     assert wrong == []          # each entry's page is the page of LibreOffice's layout that has the heading
     flat = "".join(pages.values())
     assert [h.text for h in built.doc.headings if squash(h.text) not in flat] == []
+
+
+def test_without_libreoffice_the_docx_is_written_and_the_user_told_that_word_fills_the_toc(rendered, monkeypatch):
+    import dataclasses
+
+    from reportgen.publish import start_docx
+
+    built, _ = rendered
+    built = dataclasses.replace(built, doc=dataclasses.replace(built.doc, notices=[]))
+    monkeypatch.setenv("REPORTGEN_UNO_PYTHON", "/nonexistent/python3")
+    data = start_docx(built).finish()
+    assert data.startswith(b"PK")
+    assert built.doc.notices == ["提示：未找到 LibreOffice（soffice 与 python3-uno），Word 文档目录的页码将在 Word 打开文档时填入"
+                                 "（LibreOffice、WPS 中可按“更新目录”填入）。"]
+
+
+def test_a_cancelled_docx_leaves_no_libreoffice_running(rendered, edition):
+    import os
+
+    from reportgen.publish import start_docx
+
+    if edition == "2022":
+        pytest.skip("checked once, on the 2023 edition")
+    job = start_docx(rendered[0])
+    assert job.layout is not None and job.layout.proc is not None
+    group = job.layout.proc.pid
+    job.cancel()                 # the PDF's render failed: LibreOffice and its children are stopped
+    with pytest.raises(ProcessLookupError):
+        os.killpg(group, 0)
+    assert not job.layout.tmp.exists()

@@ -134,6 +134,7 @@ class _Writer:
         self.style = style
         self.chart_png = chart_png
         self.toc_pages = toc_pages or {}      # heading anchor -> page number as printed (LibreOffice's layout)
+        self._toc_results: dict[str, Any] = {}   # heading anchor -> the run holding its PAGEREF field's result
         self.d = new_docx()
         self.footnotes: list[str] = []
         self._marks: list[str] = []
@@ -310,7 +311,7 @@ class _Writer:
     def _field(self, par, instr: str, shown: str) -> None:
         """A simple field (PAGE, PAGEREF): begin, instruction, separate, the shown result, end."""
         self._fld(par, "begin", instr)
-        par.add_run(shown)
+        self._last_result = par.add_run(shown)
         self._fld(par, "end")
 
     def _toc(self) -> None:
@@ -330,6 +331,7 @@ class _Writer:
             par.add_run(h.text)
             par.add_run("\t")
             self._field(par, f"PAGEREF {self._bookmark(h)} \\h", self.toc_pages.get(h.anchor, ""))
+            self._toc_results[h.anchor] = self._last_result
             if n == len(entries) - 1:
                 self._fld(par, "end")
 
@@ -377,6 +379,21 @@ class _Writer:
         r._r.append(ref)
 
     def write(self) -> bytes:
+        self.build()
+        return self.save()
+
+    def save(self) -> bytes:
+        buf = io.BytesIO()
+        self.d.save(buf)
+        return buf.getvalue()
+
+    def fill_toc(self, pages: dict[str, str]) -> bytes:
+        """The built document again with the 目录's page numbers (heading anchor -> page as printed)."""
+        for anchor, run in self._toc_results.items():
+            run.text = pages.get(anchor, "")
+        return self.save()
+
+    def build(self) -> None:
         doc = self.doc
         first = self.d.sections[0]
         if doc.layout == "report":
@@ -422,9 +439,6 @@ class _Writer:
         self._core()
         if self.footnotes:
             self._footnotes_part()
-        buf = io.BytesIO()
-        self.d.save(buf)
-        return buf.getvalue()
 
     def figure(self, fig: Figure) -> None:
         cap = self.para("图题", fig.caption)
@@ -686,6 +700,14 @@ def _align(table_cls: str, cell_cls: str):
     return WD_ALIGN_PARAGRAPH.CENTER
 
 
+def draft_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: Path | None = None) -> _Writer:
+    """The built .docx of ``doc``, to be saved (``.save()``) and saved again with the 目录's page numbers
+    (``.fill_toc(pages)``) once a layout has given them."""
+    w = _Writer(doc, load_style(profile_dir), chart_png)
+    w.build()
+    return w
+
+
 def write_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: Path | None = None,
                toc_pages: dict[str, str] | None = None) -> bytes:
     """The .docx of ``doc``; ``chart_png(figure)``: the figure's 300 dpi PNG; ``toc_pages``: the 目录's page
@@ -693,4 +715,4 @@ def write_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: 
     return _Writer(doc, load_style(profile_dir), chart_png, toc_pages).write()
 
 
-__all__ = ["inline_runs", "load_style", "write_docx"]
+__all__ = ["draft_docx", "inline_runs", "load_style", "write_docx"]

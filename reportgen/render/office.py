@@ -53,32 +53,56 @@ def office_env(home: Path) -> dict[str, str]:
     return env
 
 
-def toc_pages(docx: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
-    """``(entries, None)``: the 目录 lines (heading text, page as printed) of LibreOffice's layout of ``docx``;
-    ``(None, why)`` when that could not be had (no LibreOffice, it failed or hung): said to the user in Chinese."""
-    py = uno_python()
-    if py is None:
-        return None, "未找到 LibreOffice（soffice 与 python3-uno）"
-    with tempfile.TemporaryDirectory(prefix="reportgen-office-") as tmp:
-        path = Path(tmp) / "draft.docx"
+class TocPages:
+    """LibreOffice laying out a draft .docx in the background (its own process group): ``result()`` waits for
+    the 目录's lines, ``cancel()`` stops it.  Started before the PDF is laid out, it costs no time of its own on a
+    machine with a second core."""
+
+    def __init__(self, docx: bytes) -> None:
+        self.problem: str | None = None
+        self.proc: subprocess.Popen | None = None
+        self.tmp = Path(tempfile.mkdtemp(prefix="reportgen-office-"))
+        py = uno_python()
+        if py is None:
+            self.problem = "未找到 LibreOffice（soffice 与 python3-uno）"
+            return
+        path = self.tmp / "draft.docx"
         path.write_bytes(docx)
-        proc = subprocess.Popen([py, str(SCRIPT), str(path), str(Path(tmp) / "profile")], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=office_env(Path(tmp)), start_new_session=True)
+        self.proc = subprocess.Popen([py, str(SCRIPT), str(path), str(self.tmp / "profile")], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=office_env(self.tmp), start_new_session=True)
+
+    def result(self) -> tuple[list[tuple[str, str]] | None, str | None]:
+        """``(entries, None)``: the 目录 lines (heading text, page as printed) of LibreOffice's layout;
+        ``(None, why)`` when they could not be had (no LibreOffice, it failed or hung), said in Chinese."""
         try:
-            out, _ = proc.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)         # LibreOffice and its children, all of them
-            proc.communicate()
-            return None, f"LibreOffice 在 {TIMEOUT} 秒内未完成排版"
+            if self.proc is None:
+                return None, self.problem
+            try:
+                out, _ = self.proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return None, f"LibreOffice 在 {TIMEOUT} 秒内未完成排版"
+            return _entries(out)
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+            self.cancel()
+
+    def cancel(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)     # LibreOffice and its children, all of them
+            except ProcessLookupError:
+                pass
+            self.proc.communicate()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _entries(out: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
     try:
         answer = json.loads(out.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError, UnicodeDecodeError):
         return None, "LibreOffice 未给出目录页码"
     if not isinstance(answer, dict) or "entries" not in answer:
-        return None, f"LibreOffice 未能排版该文档（{str(answer.get('error', ''))[:200] if isinstance(answer, dict) else ''}）"
+        why = str(answer.get("error", ""))[:200] if isinstance(answer, dict) else ""
+        return None, f"LibreOffice 未能排版该文档（{why}）"
     entries = answer["entries"]
     if not isinstance(entries, list) or not all(isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)
                                                 and e[1].isdigit() for e in entries):
@@ -86,4 +110,9 @@ def toc_pages(docx: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
     return [(t, p) for t, p in entries], None
 
 
-__all__ = ["FONTCONFIG", "office_env", "toc_pages", "uno_python"]
+def toc_pages(docx: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
+    """The 目录 lines of LibreOffice's layout of ``docx``, waited for (see :class:`TocPages`)."""
+    return TocPages(docx).result()
+
+
+__all__ = ["FONTCONFIG", "TocPages", "office_env", "toc_pages", "uno_python"]

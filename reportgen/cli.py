@@ -262,7 +262,7 @@ def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | 
     """列出报告中全部段落编号（用于期间文件或区文件夹 brief.yaml 的 commentary）。"""
     from .pipeline import build
 
-    built = build(kind, period, config_dir, district=district)
+    built = build(kind, period, config_dir, district=district, draw=False)     # the paragraphs: no chart drawn
     for b in built.doc.blocks:
         if b.kind == "para" and b.commentary:
             mark = "  [已由分析人员改写]" if b.overridden else ""

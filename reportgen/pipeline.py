@@ -39,7 +39,7 @@ def chart_style():
 
 
 def build(kind: str, period: str, config_dir: Path | None = None, period_path: Path | None = None,
-          workers: int = 2, district: str | None = None) -> Built:
+          workers: int = 2, district: str | None = None, draw: bool = True) -> Built:
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     plan = plan_for(load_config(kind, period, config_dir, period_path, district))
@@ -63,6 +63,8 @@ def build(kind: str, period: str, config_dir: Path | None = None, period_path: P
     t["aggregate"] = time.perf_counter() - t0
     if store is not None:       # the data stage: reading and checking the sources, and every group-by
         t["data"] = t["load"] + store.query_seconds
+    if not draw:            # the document only (``reportgen paragraphs``): no chart drawn, no HTML
+        return Built(cfg, doc, "", t, manifest, rejects=rejects)
     t0 = time.perf_counter()
     figures = doc.figures
     paths = []

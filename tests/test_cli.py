@@ -68,9 +68,14 @@ def test_debug_shows_the_traceback(project_copy, tmp_path):
     assert r.returncode != 0 and "Traceback" in r.stderr and "ConfigError" in r.stderr
 
 
-def test_paragraphs_lists_ids_and_marks_overrides():
-    r = run("paragraphs", "annual", "--period", "2023", "--config", str(ROOT / "config" / "beijing"))
+def test_paragraphs_lists_ids_and_marks_overrides_without_drawing_a_chart(tmp_path):
+    import os
+
+    r = subprocess.run([sys.executable, "-m", "reportgen.cli", "paragraphs", "annual", "--period", "2023",
+                        "--config", str(ROOT / "config" / "beijing")], capture_output=True, text=True,
+                       env=dict(os.environ, REPORTGEN_CACHE=str(tmp_path / "cache")))
     assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "cache" / "charts").exists()           # the ids need the document, not its charts
     lines = r.stdout.splitlines()
     # overview.channels: the analysts' sentences run on after the generated one ({{ generated }} in its replace)
     assert lines[:3] == ["preface  [已由分析人员改写]", "overview.reception", "overview.channels  [已由分析人员改写]"]

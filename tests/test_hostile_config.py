@@ -411,3 +411,20 @@ def test_strict_measures_tables_by_their_border_box(tmp_path):
     assert re.match(r"渲染错误（--strict）：有内容超出版心（页面的排版区域）：第 1 页超出 \d+\.\d 毫米：“表格 wide”。", str(exc.value))
     fits = html.replace("width: 70mm", "width: 45mm")
     render_pdf(fits, base_url=RESOURCES, allowed_roots=[FONTS_DIR, TEMPLATES, tmp_path], strict=True)
+
+
+def test_a_city_edition_extends_the_shared_structure_of_the_same_name(tmp_path):
+    from reportgen.workspace import SHARED_REPORTS
+
+    _write(tmp_path, "profile.yaml", "city: 某市\n")          # a city folder: its reports/ may extend the shared ones
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _write(folder, "annual.yaml", "extends: annual\ntoc_levels: 2\n")
+    edition, _ = load_model(folder / "annual.yaml", ReportKind)
+    shared, _ = load_model(SHARED_REPORTS / "annual.yaml", ReportKind)
+    assert (edition.toc_levels, shared.toc_levels) == (2, 3)
+    assert [s.id for s in edition.sections] == [s.id for s in shared.sections]
+    _write(folder, "later.yaml", "extends: anual\n")
+    with pytest.raises(ConfigError) as exc:
+        load_model(folder / "later.yaml", ReportKind)
+    assert "找不到被继承的文件 anual.yaml（查找了 " in str(exc.value) and "config/reports/anual.yaml）" in str(exc.value)

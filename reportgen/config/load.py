@@ -151,8 +151,9 @@ _EXTENDS_NAME = __import__("re").compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def _with_extends(path: Path, doc: YamlDoc, shown: str, chain: tuple[Path, ...]) -> dict:
-    """The file's data with ``extends: <name>`` applied: ``<name>.yaml`` in the same folder, itself possibly
-    extending another; a name with a path (``../x``), a missing file and a chain that comes back are refused."""
+    """The file's data with ``extends: <name>`` applied: ``<name>.yaml`` in the same folder (for a city's
+    ``reports/``, else beside the city, else the shared structures), itself possibly extending another; a name with a path (``../x``), a missing
+    file and a chain that comes back are refused."""
     data = doc.data
     if "extends" not in data:
         return data
@@ -160,16 +161,29 @@ def _with_extends(path: Path, doc: YamlDoc, shown: str, chain: tuple[Path, ...])
     line = doc.line_of(("extends",))
     where = f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "") + "，键 extends："
     if not isinstance(name, str) or not _EXTENDS_NAME.match(name) or ".." in name:
-        raise ConfigError(f"{where}应为同一文件夹中另一个结构文件的名字（不带 .yaml，不含路径，如 “annual”），"
+        raise ConfigError(f"{where}应为同一文件夹（或共用的 config/reports/）中另一个结构文件的名字"
+                          "（不带 .yaml，不含路径，如 “annual”），"
                           f"实际为{_yaml_repr(name)}。")
-    base_path = (path.parent / f"{name}.yaml").resolve()
-    base_shown = display_path(base_path)
     here = chain + (path.resolve(),)
-    if base_path in here:
+    # the structure's own folder; for a city's reports/ (beside its profile.yaml) then the structures beside the
+    # city and the shared ones that come with reportgen, as report kinds are found (find_kind): a city edition
+    # may extend the shared structure of the same name (its reports/annual.yaml: extends annual)
+    candidates = [path.parent / f"{name}.yaml"]
+    if (path.parent.parent / "profile.yaml").is_file():
+        candidates += [path.parent.parent.parent / "reports" / f"{name}.yaml", SHARED_REPORTS / f"{name}.yaml"]
+    places = list(dict.fromkeys(p.resolve() for p in candidates))
+    found = [p for p in places if p.is_file()]
+    fresh = [p for p in found if p not in here]
+    if not fresh and found:
+        base_path = found[0]
         ring = " → ".join(display_path(p) for p in here[here.index(base_path):] + (base_path,))
         raise ConfigError(f"{where}继承成环：{ring}。请让被继承的文件不再继承回来。")
-    if not base_path.is_file():
-        raise ConfigError(f"{where}找不到被继承的文件 {base_shown}。")
+    if not fresh:
+        looked = "、".join(display_path(p) for p in places)
+        raise ConfigError(f"{where}找不到被继承的文件 {looked}。" if len(places) == 1 else
+                          f"{where}找不到被继承的文件 {name}.yaml（查找了 {looked}）。")
+    base_path = fresh[0]
+    base_shown = display_path(base_path)
     base_doc = load_yaml(base_path, display=base_shown)
     if not isinstance(base_doc.data, dict):
         raise ConfigError(f"配置错误：文件 {base_shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(base_doc.data)}。")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ConfigError
 from ..workspace import PROJECT_ROOT, SHARED_REPORTS  # noqa: F401  (PROJECT_ROOT: re-exported)
 from ..yamlio import YamlDoc, load_yaml
-from .models import DistrictOverlay, PeriodFile, Profile, ReportKind, Taxonomy
+from .models import District, DistrictOverlay, PeriodFile, Profile, ReportKind, Taxonomy
 from .sections import SECTION_PARAMS, SectionParams, unknown_section_ids, validate_sections
 
 M = TypeVar("M", bound=BaseModel)
@@ -254,6 +254,16 @@ class Config:
     # was registered, i.e. without importing reportgen.reports — such a config cannot be built)
     section_params: Mapping[str, SectionParams] | None = None
 
+    @property
+    def districts(self) -> list[District]:
+        """The city's districts in this edition's order: the period file's ``district_order``, else the
+        structure's, else profile.yaml's (every district section, chart and table follows it)."""
+        order = self.period_file.district_order or self.kind.district_order
+        if not order:
+            return list(self.profile.districts)
+        by_name = {d.name: d for d in self.profile.districts}
+        return [by_name[n] for n in order]
+
     def resolve(self, relative: str) -> Path:
         """A path written in the period file, resolved against that file's folder."""
         return (self.period_path.parent / relative).resolve()
@@ -305,6 +315,29 @@ def data_roots(profile: Profile, profile_dir: Path, period_path: Path) -> list[P
     extra = [Path(p) for p in os.environ.get("REPORTGEN_DATA_ROOTS", "").split(os.pathsep) if p.strip()]
     return [profile_dir.resolve(), period_path.parent.resolve(),
             *((profile_dir / r).resolve() for r in profile.data_roots), *(p.resolve() for p in extra if p.is_absolute())]
+
+
+def check_district_order(profile: Profile, *given: tuple[Path, YamlDoc, list[str] | None]) -> None:
+    """``district_order`` (a structure's, a period file's): every district of profile.yaml once, no other name."""
+    names = [d.name for d in profile.districts]
+    problems = []
+    for path, doc, order in given:
+        if order is None:
+            continue
+        shown = display_path(path)
+        for i, name in enumerate(order):
+            if name not in names:
+                guess = difflib.get_close_matches(name, names, n=1, cutoff=0.3)
+                problems.append(located(doc, shown, ("district_order", i), f"“{name}” 不是 profile.yaml 中的区"
+                                        + (f"，是否应为 “{guess[0]}”" if guess else "")))
+            elif name in order[:i]:
+                problems.append(located(doc, shown, ("district_order", i), f"“{name}” 列了两次"))
+        missing = [n for n in names if n not in order]
+        if missing:
+            problems.append(located(doc, shown, ("district_order",), f"缺少 {'、'.join(missing)}：顺序须列全 "
+                                    f"profile.yaml 的 {len(names)} 个区"))
+    if problems:
+        raise ConfigError(problems[0], problems)
 
 
 def confine_paths(profile: Profile, profile_dir: Path, period_file: PeriodFile, ppath: Path, doc: YamlDoc) -> None:
@@ -374,6 +407,8 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
         )
     ppath = ppath.resolve()
     confine_paths(profile, profile_dir, period_file, ppath, period_doc)
+    check_district_order(profile, (kind_path, kind_doc, report_kind.district_order),
+                         (ppath, period_doc, period_file.district_order))
     unknown_section_ids(report_kind, period_file, ppath)
     models = SECTION_PARAMS if section_types is None else section_types
     params = validate_sections(report_kind, kind_path, kind_doc, period_file, ppath, period_doc, models) \

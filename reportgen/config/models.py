@@ -238,6 +238,8 @@ class ReportKind(Strict):
     per_district: bool = Field(False, description="是否按区生成（简报：--district 或 --all-districts）")
     precision: Precision = Precision()
     toc_levels: int = Field(2, ge=1, le=3, description="目录收录的标题层级")
+    district_order: list[str] | None = Field(
+        None, description="各区段落与图表的顺序：列全 profile.yaml 的各区；缺省按 profile.yaml（期间文件可再覆盖）")
     sections: list[SectionSpec]
     wording: dict[str, str] = Field(default={}, description="句式模板（Jinja2），按键名引用")
     footnotes: dict[str, str] = {}
@@ -301,6 +303,8 @@ class PeriodFile(Strict):
         default=None, description="按区的文件夹（相对于期间文件，{district} 处代入区名）：brief.yaml（该区的 commentary / wording）、case.md 与照片")
     precision: dict[str, int] = {}
     exclude_categories: list[str] = Field(default=[], description="排名时不计入的一级分类或分组（如 2022 年的疫情防控相关）")
+    district_order: list[str] | None = Field(
+        None, description="这一期各区段落与图表的顺序：列全 profile.yaml 的各区；缺省按报告结构或 profile.yaml")
     bad_rows: Literal["stop", "skip"] = Field(
         default="stop", description="受理记录或考评表中有不合格的行时：stop 停止并列出问题（缺省）；skip 不计入这些行照常生成，"
                                     "并把每一行及其原因写入与报告同名的 .rejects.csv，报告末尾的说明写明不计入的行数")

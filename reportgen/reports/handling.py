@@ -39,7 +39,7 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     W, P = ctx.wan_places, ctx.pct_places
     dept_level, street_level = p.district_level, p.street_level
     ctx.heading(level, spec.title)
-    names = [d.name for d in ctx.cfg.profile.districts]
+    names = [d.name for d in ctx.cfg.districts]
     by = cross(ctx.store, ctx.period, "district", "handler_level", _dispatched(ctx))
     prev_by = cross(ctx.store, ctx.compare, "district", "category_l1", _dispatched(ctx))
     unknown = sorted(set(by) - set(names))
@@ -51,7 +51,7 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                     Source("SUM(count)", (("disposition", _dispatched(ctx)["disposition"]), ("district", names),
                                           ("handler_level", street_level)), ctx.period.key))
     rows = []
-    for d in ctx.cfg.profile.districts:
+    for d in ctx.cfg.districts:
         parts = by.get(d.name, {})
         t = Count(sum(parts.values()), Source("SUM(count)", (("disposition", _dispatched(ctx)["disposition"]),
                                                              ("district", d.name)), ctx.period.key))

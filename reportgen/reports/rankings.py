@@ -109,7 +109,7 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         elif kind == "per_district":
             n = item.n
             rows = []
-            for i, d in enumerate([d.name for d in ctx.cfg.profile.districts], start=1):
+            for i, d in enumerate([d.name for d in ctx.cfg.districts], start=1):
                 places = dense_places([u for u in pool if u.district == d], n)
                 if places:
                     note(str(i), str(i), "序号", Source("row number"))

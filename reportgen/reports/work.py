@@ -80,14 +80,14 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     if p.chart_compare:
         # the districts' requests of the comparison year and of the year, side by side (grouped bars, 万件)
         prev = cross(ctx.store, ctx.compare, "district", "handler_level", where)
-        names = [d.name for d in ctx.cfg.profile.districts]
+        names = [d.name for d in ctx.cfg.districts]
         years = ((ctx.compare.year, prev), (ctx.period.year, by))
         ctx.figure(f"{spec.id}.compare", p.compare_caption, ChartSpec(
             family="grouped_bar", categories=tuple(names),
             series=tuple(Series(f"{y}年", tuple(Amount(sum(b.get(n, {}).values()), W).position for n in names))
                          for y, b in years),
             y_label="万件", value_labels=False, height_mm=70.0))
-    for d in ctx.cfg.profile.districts:
+    for d in ctx.cfg.districts:
         parts = by.get(d.name, {})
         if not parts:
             continue
@@ -138,7 +138,7 @@ def zones(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     by, total = _district_totals(ctx, p)
     order: list[str] = []
     members: dict[str, list[str]] = {}
-    for d in [*ctx.cfg.profile.districts, *ctx.cfg.profile.areas]:
+    for d in [*ctx.cfg.districts, *ctx.cfg.profile.areas]:
         if d.zone:
             if d.zone not in members:
                 order.append(d.zone)

@@ -428,3 +428,37 @@ def test_a_city_edition_extends_the_shared_structure_of_the_same_name(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_model(folder / "later.yaml", ReportKind)
     assert "找不到被继承的文件 anual.yaml（查找了 " in str(exc.value) and "config/reports/anual.yaml）" in str(exc.value)
+
+
+def test_an_edition_changes_removes_and_inserts_sections_by_id(tmp_path):
+    from reportgen.workspace import SHARED_REPORTS
+
+    _write(tmp_path, "profile.yaml", "city: 某市\n")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    _write(folder, "annual.yaml", """extends: annual
+section_changes:
+  - {id: overview, title: 总体情况, params: {top_n: 10}}
+  - {id: features, remove: true}
+  - {id: notes, after: top_categories, type: chapter, title: 说明}
+""")
+    edition, _ = load_model(folder / "annual.yaml", ReportKind)
+    shared, _ = load_model(SHARED_REPORTS / "annual.yaml", ReportKind)
+    ids = [s.id for s in shared.sections]
+    want = [i for i in ids if i != "features"]
+    want.insert(want.index("top_categories") + 1, "notes")
+    assert [s.id for s in edition.sections] == want
+    overview = edition.sections[0]
+    assert overview.title == "总体情况" and overview.params == {**shared.sections[0].params, "top_n": 10}
+    for change, problem in [
+            ("{id: overveiw, title: x}", "第 3 行，键 section_changes[0].id：没有 id 为 “overveiw” 的章节，是否应为 “overview”"
+                                         "（新增章节请用 before 或 after 指明位置）。"),
+            ("{id: overview, after: features, type: chapter}", "第 3 行，键 section_changes[0].id：章节 “overview” 已存在："
+                                                              "插入的章节须用新的 id；要修改它请去掉 after。"),
+            ("{id: x, before: zzz, type: chapter}", "第 3 行，键 section_changes[0].before：没有 id 为 “zzz” 的章节。"),
+            ("{id: features, remove: yes please}", "第 3 行，键 section_changes[0].remove：应为 true（删去该章节），"
+                                                   "实际为“yes please”。")]:
+        _write(folder, "annual.yaml", f"extends: annual\nsection_changes:\n  - {change}\n")
+        with pytest.raises(ConfigError) as exc:
+            load_model(folder / "annual.yaml", ReportKind)
+        assert exc.value.problems[0].endswith(problem), exc.value.problems[0]

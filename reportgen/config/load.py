@@ -156,7 +156,7 @@ def _with_extends(path: Path, doc: YamlDoc, shown: str, chain: tuple[Path, ...])
     file and a chain that comes back are refused."""
     data = doc.data
     if "extends" not in data:
-        return data
+        return _section_changes(data, doc, shown)
     name = data["extends"]
     line = doc.line_of(("extends",))
     where = f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "") + "，键 extends："
@@ -188,7 +188,77 @@ def _with_extends(path: Path, doc: YamlDoc, shown: str, chain: tuple[Path, ...])
     if not isinstance(base_doc.data, dict):
         raise ConfigError(f"配置错误：文件 {base_shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(base_doc.data)}。")
     base = _with_extends(base_path, base_doc, base_shown, here)
-    return _merge(base, {k: v for k, v in data.items() if k != "extends"})
+    return _section_changes(_merge(base, {k: v for k, v in data.items() if k != "extends"}), doc, shown)
+
+
+def _section_changes(data: dict, doc: YamlDoc, shown: str) -> dict:
+    """``section_changes``: an edition's changes to the sections it inherits, by section id (anywhere in the
+    tree): ``{id: x, title: …, params: {…}}`` changes section x (params merged key by key, other keys replaced),
+    ``{id: x, remove: true}`` removes it, ``{id: y, before: x, type: …}`` (or ``after: x``) inserts the new section
+    y beside x.  Every id named must exist (a new one must not), else the file, line and key are named."""
+    changes = data.get("section_changes")
+    if changes is None:
+        return data
+    data = {k: v for k, v in data.items() if k != "section_changes"}
+
+    def fail(loc: tuple, text: str) -> None:
+        raise ConfigError(located(doc, shown, loc, text))
+
+    if not isinstance(changes, list):
+        fail(("section_changes",), f"应为列表（每项以 id 指明一个章节），实际为{_yaml_repr(changes)}")
+    sections = [dict(x) for x in data.get("sections") or [] if isinstance(x, dict)]
+
+    def ids(secs: list) -> list[str]:
+        out = []
+        for x in secs:
+            out.append(x.get("id"))
+            out += ids(x.get("children") or [])
+        return out
+
+    def find(secs: list, sid: str) -> tuple[list, int] | None:
+        for i, x in enumerate(secs):
+            if x.get("id") == sid:
+                return secs, i
+            if x.get("children"):
+                x["children"] = [dict(c) for c in x["children"]]
+                hit = find(x["children"], sid)
+                if hit:
+                    return hit
+        return None
+
+    for n, ch in enumerate(changes):
+        if not isinstance(ch, dict) or not isinstance(ch.get("id"), str):
+            fail(("section_changes", n), "每项应为映射，以 id 指明章节（如 {id: overview, title: 总体情况}）")
+        known = ids(sections)
+        sid = ch["id"]
+        place = [k for k in ("before", "after") if k in ch]
+        if len(place) > 1:
+            fail(("section_changes", n), "before 与 after 只能写一个")
+        if place:
+            anchor = ch[place[0]]
+            if sid in known:
+                fail(("section_changes", n, "id"), f"章节 “{sid}” 已存在：插入的章节须用新的 id；要修改它请去掉 {place[0]}")
+            hit = find(sections, anchor) if isinstance(anchor, str) else None
+            if hit is None:
+                guess = difflib.get_close_matches(str(anchor), [k for k in known if k], n=1, cutoff=0.5)
+                fail(("section_changes", n, place[0]), f"没有 id 为 “{anchor}” 的章节"
+                     + (f"，是否应为 “{guess[0]}”" if guess else ""))
+            siblings, i = hit
+            siblings.insert(i if place[0] == "before" else i + 1, {k: v for k, v in ch.items() if k not in place})
+            continue
+        hit = find(sections, sid)
+        if hit is None:
+            guess = difflib.get_close_matches(sid, [k for k in known if k], n=1, cutoff=0.5)
+            fail(("section_changes", n, "id"), f"没有 id 为 “{sid}” 的章节" + (f"，是否应为 “{guess[0]}”" if guess else "")
+                 + "（新增章节请用 before 或 after 指明位置）")
+        siblings, i = hit
+        if ch.get("remove") is True:
+            del siblings[i]
+            continue
+        if "remove" in ch:
+            fail(("section_changes", n, "remove"), f"应为 true（删去该章节），实际为{_yaml_repr(ch['remove'])}")
+        siblings[i] = _merge(siblings[i], {k: v for k, v in ch.items() if k != "id"})
+    return {**data, "sections": sections}
 
 
 def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDoc]:

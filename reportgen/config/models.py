@@ -241,6 +241,9 @@ class ReportKind(Strict):
     district_order: list[str] | None = Field(
         None, description="各区段落与图表的顺序：列全 profile.yaml 的各区；缺省按 profile.yaml（期间文件可再覆盖）")
     sections: list[SectionSpec]
+    section_changes: list[dict[str, Any]] = Field(
+        [], description="继承时按章节 id 修改：{id: x, title: …, params: {…}} 改、{id: x, remove: true} 删、"
+                        "{id: y, after: x, type: …}（或 before）插入；读入时即已应用")
     wording: dict[str, str] = Field(default={}, description="句式模板（Jinja2），按键名引用")
     footnotes: dict[str, str] = {}
     captions: dict[str, str] = Field(default={}, description="图表标题模板")

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -201,7 +201,7 @@ def _section_changes(data: dict, doc: YamlDoc, shown: str) -> dict:
         return data
     data = {k: v for k, v in data.items() if k != "section_changes"}
 
-    def fail(loc: tuple, text: str) -> None:
+    def fail(loc: tuple, text: str) -> NoReturn:
         raise ConfigError(located(doc, shown, loc, text))
 
     if not isinstance(changes, list):

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+# a sentence ends with one mark: an English message (“No filter named 'change'.”) or a sentence already ended,
+# followed by the “。” that the Chinese around it adds
+_DOUBLED = re.compile(r"(?<![.])[.。]+。|。{2,}")
+_MARK_THEN_STOP = re.compile(r"([？！?!])。")
+
+
+def one_stop(text: str) -> str:
+    """``text`` with every doubled end of sentence made one (“….。” → “…。”, “？。” → “？”)."""
+    return _MARK_THEN_STOP.sub(r"\1", _DOUBLED.sub("。", text))
+
 
 class ReportError(Exception):
     """Base of all errors shown to analysts (exit code 2, no traceback unless --debug)."""
@@ -9,8 +21,9 @@ class ReportError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        self.problems = problems or [message]
-        super().__init__(message)
+        # the one place every message passes: no doubled punctuation, whatever was put together
+        self.problems = [one_stop(p) for p in (problems or [message])]
+        super().__init__(one_stop(message))
 
     def __str__(self) -> str:  # one line per problem
         return "\n".join(self.problems)

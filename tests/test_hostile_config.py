@@ -329,6 +329,17 @@ def test_no_message_of_the_corpus_ends_in_doubled_punctuation():
     assert bad == []
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.。？！?!“”：", max_size=12), st.sampled_from(["", "。", ".。", "？。", "。。"]))
+def test_every_message_ends_its_sentences_with_one_mark(text, tail):
+    """Whatever a message is put together from (an English library message ending in '.', a sentence already
+    ended, the “。” added around it), the error shows one mark: the check sits where every message passes."""
+    from reportgen.errors import ConfigError
+
+    shown = ConfigError(f"配置错误：{text}{tail}").problems[0]
+    assert not re.search(r"(?<![.])[.。]。|。。|[？！?!]。", shown), shown
+
+
 # --- CSV for Excel: no cell is a formula ---------------------------------------------------------------------
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")

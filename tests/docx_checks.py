@@ -131,3 +131,20 @@ def folio_pages(pdf: Path) -> dict[int, str]:
         if m:
             out[int(m[-1])] = squash(page)
     return out
+
+
+def check_libreoffice_opens_it(built, path: Path, tmp: Path, min_pages: int) -> None:
+    """Converted by LibreOffice: the “— N —” folios run 1, 2, …; the 目录 lists every heading of its levels with
+    the page of LibreOffice's own layout on which that heading stands; every heading is there."""
+    converted = libreoffice_pdf(path, tmp)
+    pages = folio_pages(converted)
+    assert sorted(pages) == list(range(1, len(pages) + 1)) and len(pages) >= min_pages
+    toc = pdftotext(converted, "-l", "5").split("\f")           # the cover, the 目录's pages, the first body page
+    toc = "\n".join(page for page in toc[1:] if not re.search(r"^—\s*\d+\s*—$", page, flags=re.M))
+    entries = re.findall(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", toc, flags=re.M)
+    wanted = [h.text for h in built.doc.headings if h.level <= built.doc.toc_levels]
+    assert [squash(e) for e, _ in entries] == [squash(h) for h in wanted]
+    wrong = [(e, n) for e, n in entries if squash(e) not in pages.get(int(n), "")]
+    assert wrong == []          # each entry's page is the page of LibreOffice's layout that has the heading
+    flat = "".join(pages.values())
+    assert [h.text for h in built.doc.headings if squash(h.text) not in flat] == []

@@ -246,10 +246,11 @@ def test_text_is_the_golden_text(work):
 def test_the_docx_has_the_pdfs_paragraphs_in_order_its_tables_images_footnotes_and_sentences(work, tmp_path):
     from reportgen.publish import write_docx_file
 
-    from .docx_checks import check_docx_against_pdf, docx_text
+    from .docx_checks import check_docx_against_pdf, check_libreoffice_opens_it, docx_text
 
     built, pdf = work
     path = write_docx_file(built, tmp_path / "work-2020.docx")
     check_docx_against_pdf(built, pdf, path)
     text = norm(docx_text(path))
     assert [s for s in SENTENCES if expected(s) not in text] == []
+    check_libreoffice_opens_it(built, path, tmp_path, min_pages=10)

@@ -128,12 +128,10 @@ def inline_runs(html: str) -> list[list[Run]]:
 # --- the writer ------------------------------------------------------------------------------------------------
 
 class _Writer:
-    def __init__(self, doc: Document, style: dict[str, Any], chart_png: Callable[[Figure], Path],
-                 toc_pages: dict[str, str] | None = None) -> None:
+    def __init__(self, doc: Document, style: dict[str, Any], chart_png: Callable[[Figure], Path]) -> None:
         self.doc = doc
         self.style = style
         self.chart_png = chart_png
-        self.toc_pages = toc_pages or {}      # heading anchor -> page number as printed (LibreOffice's layout)
         self._toc_results: dict[str, Any] = {}   # heading anchor -> the run holding its PAGEREF field's result
         self.d = new_docx()
         self.footnotes: list[str] = []
@@ -330,7 +328,7 @@ class _Writer:
                 self._fld(par, "begin", f'TOC \\o "1-{self.doc.toc_levels}" \\h \\z \\u')
             par.add_run(h.text)
             par.add_run("\t")
-            self._field(par, f"PAGEREF {self._bookmark(h)} \\h", self.toc_pages.get(h.anchor, ""))
+            self._field(par, f"PAGEREF {self._bookmark(h)} \\h", "")      # filled by fill_toc
             self._toc_results[h.anchor] = self._last_result
             if n == len(entries) - 1:
                 self._fld(par, "end")
@@ -377,10 +375,6 @@ class _Writer:
         ref = OxmlElement("w:footnoteReference")
         ref.set(qn("w:id"), str(len(self.footnotes)))
         r._r.append(ref)
-
-    def write(self) -> bytes:
-        self.build()
-        return self.save()
 
     def save(self) -> bytes:
         buf = io.BytesIO()
@@ -708,11 +702,4 @@ def draft_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: 
     return w
 
 
-def write_docx(doc: Document, chart_png: Callable[[Figure], Path], profile_dir: Path | None = None,
-               toc_pages: dict[str, str] | None = None) -> bytes:
-    """The .docx of ``doc``; ``chart_png(figure)``: the figure's 300 dpi PNG; ``toc_pages``: the 目录's page
-    numbers by heading anchor (the TOC field's shown result; Word recomputes it on opening)."""
-    return _Writer(doc, load_style(profile_dir), chart_png, toc_pages).write()
-
-
-__all__ = ["draft_docx", "inline_runs", "load_style", "write_docx"]
+__all__ = ["draft_docx", "inline_runs", "load_style"]

@@ -110,9 +110,4 @@ def _entries(out: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
     return [(t, p) for t, p in entries], None
 
 
-def toc_pages(docx: bytes) -> tuple[list[tuple[str, str]] | None, str | None]:
-    """The 目录 lines of LibreOffice's layout of ``docx``, waited for (see :class:`TocPages`)."""
-    return TocPages(docx).result()
-
-
-__all__ = ["FONTCONFIG", "TocPages", "office_env", "toc_pages", "uno_python"]
+__all__ = ["FONTCONFIG", "TocPages", "office_env", "uno_python"]

@@ -195,6 +195,23 @@ def test_markdown_cannot_inject_script(page, preview):
         f.write_text(good, encoding="utf-8")
 
 
+def test_a_hostile_wording_override_runs_no_script_in_the_browser(page, preview):
+    """A wording template is text (issue 17): its markup is printed in Chromium, never parsed or run."""
+    f = preview["period_file"]
+    good = f.read_text(encoding="utf-8")
+    assert "\nwording:" not in good
+    try:
+        f.write_text(good + 'wording:\n  overview.channels: "<img src=x onerror=\\"window.__pwned=3\\">'
+                     '渠道注入<script>window.__pwned=4</script>"\n', encoding="utf-8")
+        page.wait_for_function("document.getElementById('report').innerText.includes('渠道注入')", timeout=30_000)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#report script").count() == 0 and page.locator("#report img[src=x]").count() == 0
+        assert '<img src=x onerror="window.__pwned=3">渠道注入<script>window.__pwned=4</script>' in _text(page)
+    finally:
+        f.write_text(good, encoding="utf-8")
+    page.wait_for_function("!document.getElementById('report').innerText.includes('渠道注入')", timeout=30_000)
+
+
 def test_only_the_reports_own_files_are_served(preview):
     url = preview["url"]
 

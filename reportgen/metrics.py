@@ -59,10 +59,14 @@ def per_10k_ranks(counts: Mapping[str, int], populations: Mapping[str, Decimal |
 # --- counts from the record store -----------------------------------------------------------
 
 
-def _src(period: Period, where: dict | None, **more) -> Source:
+def _src(store: RecordStore, period: Period, where: dict | None, **more) -> Source:
+    """How a sum was computed: its filters and period, and the taxonomy changes that restated its records."""
     filters = {**(where or {}), **more}
-    return Source("SUM(count)", tuple((k, list(v) if isinstance(v, (list, tuple)) else v)
-                                      for k, v in filters.items()), period.key)
+    pairs = [(k, list(v) if isinstance(v, (list, tuple)) else v) for k, v in filters.items()]
+    restated = store.restatement(period, filters)
+    if restated:
+        pairs.append(("restated", list(restated)))
+    return Source("SUM(count)", tuple(pairs), period.key)
 
 
 @dataclass(frozen=True)
@@ -74,14 +78,14 @@ class Ranked:
 def ranked(store: RecordStore, period: Period, by: str, where: dict | None = None,
            exclude: tuple[str, ...] = ()) -> list[Ranked]:
     """Values of ``by`` ordered by their sum (descending; ties by name, so the order is stable)."""
-    rows = [Ranked(str(r[by]), Count(r["count"], _src(period, where, **{by: str(r[by])})))
+    rows = [Ranked(str(r[by]), Count(r["count"], _src(store, period, where, **{by: str(r[by])})))
             for r in store.group(period, (by,), where) if r[by] is not None]
     rows = [r for r in rows if r.name not in exclude]
     return sorted(rows, key=lambda r: (-r.count, r.name))
 
 
 def split(store: RecordStore, period: Period, by: str, where: dict | None = None) -> dict[str, int]:
-    return {str(r[by]): Count(r["count"], _src(period, where, **{by: str(r[by])}))
+    return {str(r[by]): Count(r["count"], _src(store, period, where, **{by: str(r[by])}))
             for r in store.group(period, (by,), where)}
 
 
@@ -94,11 +98,11 @@ def monthly(store: RecordStore, period: Period, by: str | None = None, where: di
     out: dict[str, list[int]] = {}
     keys = names if names is not None else sorted({str(r[by]) for r in rows}) if by else ["全部"]
     for key in keys:
-        out[key] = [Count(0, _src(period, where, month=m, **({by: key} if by else {}))) for m in months]
+        out[key] = [Count(0, _src(store, period, where, month=m, **({by: key} if by else {}))) for m in months]
     for r in rows:
         key = str(r[by]) if by else "全部"
         if key in out and r["month"] in months:
-            out[key][months.index(r["month"])] = Count(r["count"], _src(period, where, month=r["month"],
+            out[key][months.index(r["month"])] = Count(r["count"], _src(store, period, where, month=r["month"],
                                                                           **({by: key} if by else {})))
     return out
 
@@ -109,5 +113,5 @@ def cross(store: RecordStore, period: Period, row: str, col: str, where: dict | 
     for r in store.group(period, (row, col), where):
         if r[row] is None or r[col] is None:
             continue   # rows without that dimension (e.g. 直接答复 have no district)
-        out.setdefault(str(r[row]), {})[str(r[col])] = Count(r["count"], _src(period, where, **{row: str(r[row]), col: str(r[col])}))
+        out.setdefault(str(r[row]), {})[str(r[col])] = Count(r["count"], _src(store, period, where, **{row: str(r[row]), col: str(r[col])}))
     return out

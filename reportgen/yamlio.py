@@ -46,14 +46,25 @@ class YamlDoc:
     path: Path
     data: Any
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    # a key path of the merged data (``extends``) → the key path in this file that wrote it (``section_changes[2]``)
+    aliases: dict[tuple[str | int, ...], tuple[str | int, ...]] = field(default_factory=dict)
 
     def line_of(self, key_path: tuple[str | int, ...]) -> int | None:
         """Line (1-based) of the deepest known prefix of ``key_path``."""
+        key_path = self.written_at(key_path)
         for n in range(len(key_path), -1, -1):
             line = self.lines.get(tuple(key_path[:n]))
             if line is not None:
                 return line
         return None
+
+    def written_at(self, key_path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """``key_path`` as the file writes it: through the deepest alias of one of its prefixes."""
+        for n in range(len(key_path), 0, -1):
+            alias = self.aliases.get(tuple(key_path[:n]))
+            if alias is not None:
+                return (*alias, *key_path[n:])
+        return tuple(key_path)
 
 
 class _Loader(yaml.SafeLoader):

@@ -24,7 +24,7 @@ class Series:
     ``labels`` are the preformatted strings drawn on bars/points (same length
     as ``values``; ``""`` or ``None`` entries are skipped). ``axis`` picks the
     left or right y axis; ``kind`` overrides the family default ("bar" or
-    "line"); ``color`` overrides the palette.
+    "line"); ``color`` overrides the palette (a colour, ``signed``, or ``palette:N``).
     """
 
     name: str

@@ -140,7 +140,7 @@ def new_figure(spec, constrained: bool = True) -> Figure:
 
 
 def series_colors(spec, style: ChartStyle) -> list[str]:
-    """Colours per series: explicit ``Series.color`` or the palette.
+    """Colours per series: explicit ``Series.color`` (``palette:N``: the palette's N-th colour) or the palette.
 
     Bars take the palette in order (navy, light blue, …).  Lines in a chart
     that also has bars start after the colours the bars used, from orange on,
@@ -169,7 +169,11 @@ def series_colors(spec, style: ChartStyle) -> list[str]:
         else:
             c = pal[(2 + line_i) % len(pal)]
             line_i += 1
-        out.append(s.color or c)
+        if s.color and s.color.startswith("palette:"):         # the palette's n-th colour, whatever its place
+            c = pal[int(s.color.split(":", 1)[1]) % len(pal)]
+            out.append(tint(c, BAR_UNDER_LINES_TINT) if overlay and k == "bar" else c)
+        else:
+            out.append(s.color or c)
     return out
 
 

@@ -42,6 +42,8 @@ def display_path(path: Path) -> str:
 def _key_path(loc: tuple) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":            # pydantic's mark of a mapping's key: the key itself is the part before
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -98,11 +100,11 @@ def validation_problems(errors: Sequence[Any], doc: YamlDoc, model: type[BaseMod
         kind = err["type"]
         line = doc.lines.get(loc[:-1]) if kind == "missing" and loc[:-1] else None if kind == "missing" else doc.line_of(loc)
         where = f"文件 {shown}" + (f" 第 {line} 行" if line else "")
-        key = _key_path(loc)
+        key = _key_path(doc.written_at(loc))
         given = err.get("input")
         if kind == "missing":
             text = f"缺少必填键 “{loc[-1]}”"
-            key = _key_path(loc[:-1])
+            key = _key_path(doc.written_at(loc[:-1]))
         elif kind == "extra_forbidden":
             known = _model_fields(model, loc[len(prefix):-1])
             guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
@@ -136,7 +138,8 @@ def _end(text: str) -> str:
 def located(doc: YamlDoc, shown: str, loc: tuple, text: str) -> str:
     """One problem found after validation, in the loader's words: file, line, key path, problem."""
     line = doc.line_of(loc)
-    return f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "") + f"，键 {_key_path(loc)}：{_end(text)}"
+    return (f"配置错误：文件 {shown}" + (f" 第 {line} 行" if line else "")
+            + f"，键 {_key_path(doc.written_at(loc))}：{_end(text)}")
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -226,6 +229,7 @@ def _section_changes(data: dict, doc: YamlDoc, shown: str) -> dict:
                     return hit
         return None
 
+    written: dict[str, int] = {}     # section id → the last change that wrote it (changed or inserted)
     for n, ch in enumerate(changes):
         if not isinstance(ch, dict) or not isinstance(ch.get("id"), str):
             fail(("section_changes", n), "每项应为映射，以 id 指明章节（如 {id: overview, title: 总体情况}）")
@@ -245,6 +249,7 @@ def _section_changes(data: dict, doc: YamlDoc, shown: str) -> dict:
                      + (f"，是否应为 “{guess[0]}”" if guess else ""))
             siblings, i = hit
             siblings.insert(i if place[0] == "before" else i + 1, {k: v for k, v in ch.items() if k not in place})
+            written[sid] = n
             continue
         hit = find(sections, sid)
         if hit is None:
@@ -258,7 +263,24 @@ def _section_changes(data: dict, doc: YamlDoc, shown: str) -> dict:
         if "remove" in ch:
             fail(("section_changes", n, "remove"), f"应为 true（删去该章节），实际为{_yaml_repr(ch['remove'])}")
         siblings[i] = _merge(siblings[i], {k: v for k, v in ch.items() if k != "id"})
+        written[sid] = n
+    # a problem found later in a changed section is told where the edition wrote it: section_changes[n]
+    for sid, n in written.items():
+        where = _path_of(sections, sid, ("sections",))
+        if where is None:
+            continue
+        doc.aliases[where] = ("section_changes", n)
     return {**data, "sections": sections}
+
+
+def _path_of(secs: list, sid: str, prefix: tuple) -> tuple | None:
+    for i, x in enumerate(secs):
+        if x.get("id") == sid:
+            return (*prefix, i)
+        found = _path_of(x.get("children") or [], sid, (*prefix, i, "children"))
+        if found is not None:
+            return found
+    return None
 
 
 def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDoc]:
@@ -267,7 +289,7 @@ def load_model(path: Path, model: type[M], _seen: tuple = ()) -> tuple[M, YamlDo
     if not isinstance(doc.data, dict):
         raise ConfigError(f"配置错误：文件 {shown} 的顶层应为映射（键: 值），实际为{_yaml_repr(doc.data)}。")
     if "extends" in doc.data:
-        doc = YamlDoc(path, _with_extends(path, doc, shown, tuple(_seen)), doc.lines)
+        doc = YamlDoc(path, _with_extends(path, doc, shown, tuple(_seen)), doc.lines, doc.aliases)
     try:
         obj = model.model_validate(doc.data)
     except ValidationError as exc:

@@ -87,7 +87,10 @@ class Remap(Strict):
     """A taxonomy change, applied to comparison periods before ``effective``."""
 
     effective: str = Field(pattern=r"^\d{4}-\d{2}$", description="生效年月，如 2023-04")
-    footnote: str = Field(description="报告中随新分类首次出现时印出的脚注")
+    footnote: str = Field(description="报告中随新分类首次出现时印出的脚注；只印在其同比受这次调整影响的报告中"
+                                      "（报告或其对比期读到生效月之前的记录）")
+    anchor: str | None = Field(None, description="脚注印在何处：章节编号（该章节中首次提及处）、段落编号，或 category"
+                                                 "（该类问题自己的小节）；不写则印在报告中首次提及处")
     map: list[RemapRule]
 
     _effective = field_validator("effective")(check_year_month)
@@ -238,6 +241,9 @@ class ReportKind(Strict):
     per_district: bool = Field(False, description="是否按区生成（简报：--district 或 --all-districts）")
     precision: Precision = Precision()
     toc_levels: int = Field(2, ge=1, le=3, description="目录收录的标题层级")
+    year_order: Literal["chronological", "latest_first"] = Field(
+        "chronological", description="对比两年的图表中系列（及图例）的顺序：chronological 对比年在前、报告年在后（缺省）；"
+                                     "latest_first 报告年在前")
     district_order: list[str] | None = Field(
         None, description="各区段落与图表的顺序：列全 profile.yaml 的各区；缺省按 profile.yaml（期间文件可再覆盖）")
     sections: list[SectionSpec]

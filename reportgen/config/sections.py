@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 from ..yamlio import YamlDoc
@@ -29,6 +29,26 @@ class SectionParams(BaseModel):
 
 class NoParams(SectionParams):
     """这种章节类型没有参数（写任何键都会报错）。"""
+
+
+def column_type(columns: Mapping[str, Any]) -> Any:
+    """The type of one column name of a table section: a key of ``columns`` (column → default header), checked
+    item by item so that a misspelt name is reported at its own key path with the likely name."""
+    def check(value: str) -> str:
+        if value not in columns:
+            guess = difflib.get_close_matches(value, list(columns), n=1, cutoff=0.5)
+            raise ValueError(f"列 “{value}” 未知" + (f"，是否想写 “{guess[0]}”？" if guess else "。")
+                             + f"可用的列：{'、'.join(columns)}")
+        return value
+    return Annotated[str, AfterValidator(check)]
+
+
+def distinct(values: list[str]) -> list[str]:
+    """A list of columns names each column once."""
+    twice = [c for i, c in enumerate(values) if c in values[:i]]
+    if twice:
+        raise ValueError(f"列 “{twice[0]}” 写了两次")
+    return values
 
 
 # section type → its parameter model (filled by the section types when ``reportgen.reports`` is imported)

@@ -19,6 +19,7 @@ is what the filters and ``fn(…)`` generate as safe ``Markup``.  Filters turn f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import TemplateError
@@ -32,15 +33,23 @@ from ..sandbox import BoundedSandbox
 
 
 class Footnotes:
-    """Footnote calls, numbered in order of first use; each text printed once."""
+    """Footnote calls, numbered in order of first use; each text printed once.
 
-    def __init__(self, texts: dict[str, str]) -> None:
+    ``anchored``: keys whose call is placed after the whole document is built (a taxonomy change's footnote,
+    which its ``anchor`` puts at a section, a paragraph or the category's own sub-section): each call of such
+    a key is a mark carrying where it stands (``at``), and ``reports/footnotes.place_footnotes`` keeps one."""
+
+    def __init__(self, texts: dict[str, str], anchored: dict[str, str | None] | None = None) -> None:
         self.texts = dict(texts)
+        self.anchored = dict(anchored or {})
         self.used: list[str] = []
 
-    def call(self, key: str) -> Markup:
+    def call(self, key: str, at: tuple[str, ...] = ()) -> Markup:
         if key not in self.texts:
             raise ConfigError(f"配置错误：句式模板引用了未定义的脚注 “{key}”。请在报告结构文件的 footnotes 中定义。")
+        if key in self.anchored:
+            return Markup('<span class="fn" data-fn="{}" data-at="{}">{}</span>').format(key, "\x1f".join(at),
+                                                                                       self.texts[key])
         if key in self.used:
             return Markup("")
         self.used.append(key)
@@ -92,8 +101,21 @@ class EscapeLiteralText(Extension):
             yield Token(tok.lineno, "data", str(escape(tok.value))) if tok.type == "data" else tok
 
 
+@dataclass(frozen=True)
+class Call:
+    """One ``Wording.render``: the section it ran in, the key, the names the template could use, the text it gave."""
+
+    section: str
+    key: str
+    slots: tuple[str, ...]
+    text: str
+
+
 class Wording:
-    """Compiled wording templates (report kind defaults, overridden by the period file)."""
+    """Compiled wording templates (report kind defaults, overridden by the period file).
+
+    Every render is recorded in ``calls`` (``reportgen wording`` lists them), under ``section``: the id of the
+    section being built, set by the report builder."""
 
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
         self.env = BoundedSandbox(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
@@ -104,6 +126,8 @@ class Wording:
         self.env.globals["fn"] = footnotes.call
         self.templates = templates
         self.origin = origin or {}
+        self.section = ""
+        self.calls: list[Call] = []
 
     def has(self, key: str) -> bool:
         return key in self.templates
@@ -117,7 +141,9 @@ class Wording:
         except TemplateError as exc:
             raise ConfigError(f"配置错误：{where} 中的句式模板 “{key}” 无法生成：{exc}。") from None
         _note_literals(self.templates[key], key, where)
-        return Markup(text.strip())
+        out = Markup(text.strip())
+        self.calls.append(Call(self.section, key, tuple(sorted(context)), str(out)))
+        return out
 
 
 def _note_literals(template: str, key: str, where: str) -> None:

@@ -223,6 +223,36 @@ class RecordStore:
         return Count(self.group(period, (), where)[0]["count"], Source("SUM(count)", filters, period.key))
 
 
+    def restatement(self, period: Period, filters: dict[str, object]) -> tuple[str, ...]:
+        """The taxonomy changes that restated the records a sum over ``filters`` in ``period`` counts: each rule
+        that moved records of the period (received before the change took effect) into or out of the filtered
+        category, as “2023-04 分类调整前：教育 / 社会办学 → 社会培训机构 / 社会办学”."""
+        if not self.applied_remaps or not ({"category_l1", "category_l2"} & set(filters)):
+            return ()
+        first = period.start.strftime("%Y-%m")
+        def values(key: str) -> set | None:
+            v = filters.get(key)
+            return None if v is None else set(v) if isinstance(v, (list, tuple, set)) else {v}
+        l1, l2 = values("category_l1"), values("category_l2")
+
+        def hit(cat: dict[str, str | None]) -> bool:
+            c1, c2 = cat.get("category_l1"), cat.get("category_l2")
+            return (l1 is None or c1 in l1) and (l2 is None or c2 is None or c2 in l2)
+
+        out = []
+        for remap in self.applied_remaps:
+            if remap.effective <= first:
+                continue
+            for rule in remap.map:
+                to = {"category_l1": rule.to.get("category_l1", rule.from_.get("category_l1")),
+                      "category_l2": rule.to.get("category_l2", rule.from_.get("category_l2"))}
+                if hit(rule.from_) or hit(to):
+                    src = " / ".join(v for v in (rule.from_.get("category_l1"), rule.from_.get("category_l2")) if v)
+                    dst = " / ".join(v for v in (to["category_l1"], to["category_l2"]) if v)
+                    out.append(f"{remap.effective} 分类调整前：{src} → {dst}")
+        return tuple(out)
+
+
 def _outside(con: duckdb.DuckDBPyConnection, sources: list[RawSource], months: tuple[str, str]) -> list[str]:
     """The rows of each source outside the months the report reads: not counted, and said so (a 2023 export
     with the first days of 2024, a file of three years for a one-year report)."""

@@ -23,11 +23,14 @@ def _months_axis(ctx: BuildContext) -> tuple[str, ...]:
     return tuple(f"{int(m[5:])}月" for m in ctx.period.months)
 
 
-def category_label(ctx: BuildContext, name: str) -> Markup:
-    """A category name with the footnote of a taxonomy change at its first mention."""
+def category_label(ctx: BuildContext, name: str, spec: SectionSpec, pid: str, own: bool = False) -> Markup:
+    """A category name with the footnote of the taxonomy change that made it, where it stands: paragraph
+    ``pid`` of section ``spec`` (``own``: the category's own sub-section).  Which mention keeps the call is
+    decided once the whole document is built (``reports/footnotes.py``: the change's ``anchor``)."""
     key = f"remap:{name}"
     if key in ctx.wording.footnotes.texts:
-        return Markup("{}{}").format(name, ctx.wording.footnotes.call(key))
+        at = (pid, *ctx.section_path(spec.id), *(("category",) if own else ()))
+        return Markup("{}{}").format(name, ctx.wording.footnotes.call(key, at))
     return Markup.escape(name)
 
 
@@ -95,8 +98,8 @@ def overview(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     all_cats = split(store, cur, "category_l1")
     v = {"n": n, "top_sum": Amount(top_sum, W), "top_share": Ratio(top_sum, total, P),
          "categories": {k: Amount(c, W) for k, c in all_cats.items()},
-         "dispatch_top": [category_label(ctx, x) for x in dispatch_top],
-         "direct_top": [category_label(ctx, x) for x in direct_top]}
+         "dispatch_top": [category_label(ctx, x, spec, f"{spec.id}.top") for x in dispatch_top],
+         "direct_top": [category_label(ctx, x, spec, f"{spec.id}.top") for x in direct_top]}
     ctx.para(f"{spec.id}.top", ctx.wording.render("overview.top", **ctx.base_vars(), **v), v)
     ctx.figure(f"{spec.id}.top", "overview.top", ChartSpec(
         family="hbar", categories=tuple(c.name for c in cats),
@@ -156,15 +159,15 @@ def top_categories(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         all_subs = ranked(store, cur, "category_l2", where={"category_l1": cat.name})
         subs = all_subs[:sub_n]
         listed = [s for s in subs if sub_min is None or Amount(s.count, W).wan_value >= sub_min]
+        pid = f"{spec.id}.{cat.name}"
         v: dict[str, Any] = {
-            "name": cat.name, "label": Markup.escape(cat.name),
+            "name": cat.name, "label": category_label(ctx, cat.name, spec, f"{pid}.summary", own=True),
             "amount": Amount(cat.count, W),
             "change": Change(cat.count, prev_all[cat.name], P) if prev_all.get(cat.name) else None,
             "subs": [(s.name, Amount(s.count, W)) for s in listed],
             "largest": (all_subs[0].name, Ratio(all_subs[0].count, cat.count, P)) if all_subs else None,
             "detail": details.get(cat.name),
         }
-        pid = f"{spec.id}.{cat.name}"
         ctx.para(f"{pid}.summary", ctx.wording.render(summary_key, **ctx.base_vars(), **v), v)
         ctx.figure(f"{pid}.subs", "top_categories.subs", ChartSpec(
             family="bar", categories=tuple(s.name for s in subs),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
@@ -10,7 +12,7 @@ from markupsafe import Markup
 from pydantic import Field
 
 from .. import provenance
-from ..charts import ChartSpec
+from ..charts import ChartSpec, Series
 from ..config import Config
 from ..config.load import display_path
 from ..config.models import SectionSpec
@@ -20,6 +22,7 @@ from ..narrative import Footnotes, Wording, render_markdown
 from ..numbers import cn_ordinal
 from ..periods import Period, parse_period
 from .document import Document, Figure, Heading, Para
+from .footnotes import place_footnotes
 
 if TYPE_CHECKING:
     from ..records import RecordStore
@@ -127,6 +130,26 @@ class BuildContext:
             raise TypeError(f"section {spec.id}: parameters are {type(p).__name__}, not {model.__name__}")
         return p
 
+    def by_year(self, current: Series, previous: Series) -> tuple[Series, Series]:
+        """The report year's and the comparison year's series in the structure's ``year_order``: the comparison
+        year first (chronological, the default) or the report year first (``latest_first``).  The report year
+        keeps the palette's first (darkest) colour wherever it stands."""
+        current = dataclasses.replace(current, color=current.color or "palette:0")
+        previous = dataclasses.replace(previous, color=previous.color or "palette:1")
+        return (current, previous) if self.cfg.kind.year_order == "latest_first" else (previous, current)
+
+    def section_path(self, section_id: str) -> tuple[str, ...]:
+        """The ids of the sections from the outermost to ``section_id`` (a chapter's child: both)."""
+        def find(specs, path: tuple[str, ...]) -> tuple[str, ...] | None:
+            for s in specs:
+                here = (*path, s.id)
+                if s.id == section_id:
+                    return here
+                if (inner := find(s.children, here)) is not None:
+                    return inner
+            return None
+        return find(self.cfg.kind.sections, ()) or (section_id,)
+
     def excluded(self) -> tuple[str, ...]:
         """Categories left out of rankings: names or groups of the taxonomy."""
         out: list[str] = []
@@ -141,7 +164,11 @@ class BuildContext:
                 f"配置错误：文件 {display_path(self.cfg.kind_path)}，章节 {spec.id} 的类型 “{spec.type}” 未知。"
                 f"可用的类型：{'、'.join(sorted(SECTION_TYPES))}。"
             )
-        builder(self, spec, level)
+        outer, self.wording.section = self.wording.section, spec.id    # the section of the wording's calls
+        try:
+            builder(self, spec, level)
+        finally:
+            self.wording.section = outer
 
     def heading(self, level: int, title: str) -> Heading:
         self.counters[level - 1] += 1
@@ -226,20 +253,32 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compa
     templates = dict(kind.wording) | dict(pf.wording)
     origin = {k: display_path(cfg.kind_path) for k in kind.wording} | {k: display_path(cfg.period_path) for k in pf.wording}
     footnotes = dict(kind.footnotes)
+    anchored: dict[str, str | None] = {}
+    anchor_of: dict[str, int] = {}          # footnote key → index of its remap in the taxonomy's remaps
+    first_month = min(period.start, compare.start).strftime("%Y-%m")
     for remap in (store.applied_remaps if store is not None else ()):
+        if remap.effective <= first_month:
+            continue                # no record this report reads was restated: its footnote is of an earlier year
         for rule in remap.map:
-            footnotes.setdefault(f"remap:{rule.to['category_l1']}", remap.footnote)
-    wording = Wording(templates, Footnotes(footnotes), origin)
+            key = f"remap:{rule.to['category_l1']}"
+            if key not in anchored:
+                footnotes.setdefault(key, remap.footnote)
+                anchored[key] = remap.anchor
+                anchor_of[key] = cfg.taxonomy.remaps.index(remap)
+    wording = Wording(templates, Footnotes(footnotes, anchored), origin)
     title = pf.title or str(wording.env.from_string(kind.title).render(
         year=period.year, period=period, city=cfg.profile.city, district=cfg.district))
     issuer = pf.issuer.replace("{district}", cfg.district or "")
     doc = Document(kind.kind, title, issuer, pf.date, pf.document_date.isoformat(), toc_levels=kind.toc_levels,
                    layout=kind.layout, subject=cfg.district or "")
     ctx = BuildContext(cfg, store, period, compare, wording, doc, precision["wan"], precision["pct"], data=data)
+    doc.wording = wording            # its calls, templates and origins: ``reportgen wording``
     ctx.para("preface", None)
     for spec in kind.sections:
         ctx.build_section(spec, 1)
     ctx.para("closing", None)        # the analysts' closing paragraphs after the last section (commentary only)
+    place_footnotes(doc, anchored, {s.id for s in _walk(kind.sections)},
+                    lambda key, anchor: _unknown_anchor(cfg, anchor_of[key], anchor))
     unused = sorted(set(pf.commentary) - ctx.used_commentary)
     if unused:
         raise ConfigError(
@@ -247,6 +286,21 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compa
             "请检查段落编号（可用 reportgen paragraphs 列出全部编号）。"
         )
     return doc
+
+
+def _unknown_anchor(cfg: Config, index: int, anchor: str) -> ConfigError:
+    from ..config.load import load_model
+    from ..config.models import Taxonomy
+
+    path = cfg.profile_dir / cfg.profile.taxonomy
+    _, tdoc = load_model(path, Taxonomy)
+    line = tdoc.line_of(("remaps", index, "anchor"))
+    ids = [s.id for s in _walk(cfg.kind.sections)]
+    guess = difflib.get_close_matches(anchor, [*ids, "category"], n=1, cutoff=0.6)
+    return ConfigError(f"配置错误：文件 {display_path(path)}" + (f" 第 {line} 行" if line else "")
+                       + f"，键 remaps[{index}].anchor：报告结构 {display_path(cfg.kind_path)} 中没有编号为 “{anchor}” 的"
+                       + "章节或段落" + (f"，是否想写 “{guess[0]}”？" if guess else "。")
+                       + f"可写章节编号（{'、'.join(ids)}）、段落编号（reportgen paragraphs 列出）或 category（该类问题自己的小节）。")
 
 
 class ChapterParams(SectionParams):

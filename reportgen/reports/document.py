@@ -8,6 +8,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..charts import ChartSpec
+from ..narrative import Wording
 
 
 @dataclass
@@ -117,6 +118,7 @@ class Document:
     notices: list[str] = field(default_factory=list)   # told to the user, not printed (e.g. a section left out)
     omitted: list[str] = field(default_factory=list)   # titles of sections left out for want of input
     lang: str = "zh-CN"
+    wording: Wording | None = field(default=None, repr=False, compare=False)   # the build's (its calls: reportgen wording)
 
     @property
     def headings(self) -> list[Heading]:

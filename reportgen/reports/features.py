@@ -20,12 +20,16 @@ In the period file::
 ``share_change``: bars are the change of each category's share of all reflections (less the
 categories or groups in ``exclude``, e.g. 疫情防控相关 so that 日常问题 compare with 日常问题) against the
 comparison year (percentage points, red up / green down, left axis), the line its 同比 (right axis).
+``volume_change``: bars are each category's change in volume against the comparison year (万件, red up /
+green down, value labels), the line its 同比 (right axis, %).
+``yoy``: bars are each category's 同比 (%, red for an increase, green for a decrease, value labels).
 ``monthly``: one line per series (a sub-category ``l2``, a category ``l1``, a taxonomy ``group``,
 or the ``total``), in 万件; ``axis: right`` puts a series on the second axis.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -60,7 +64,7 @@ class SeriesRef(_M):
 
 
 class ChartDecl(_M):
-    kind: Literal["share_change", "monthly"]
+    kind: Literal["share_change", "volume_change", "yoy", "monthly"]
     caption: str
     note: str | None = None
     top: int | None = Field(default=None, ge=1, le=40)
@@ -112,7 +116,8 @@ def _caption(ctx: BuildContext, text: str) -> str:
 def _chart(ctx: BuildContext, c: ChartDecl, fid: str) -> None:
     from .document import Figure
 
-    spec = _share_change(ctx, c) if c.kind == "share_change" else _monthly(ctx, c)
+    make = {"share_change": _share_change, "volume_change": _volume_change, "yoy": _yoy, "monthly": _monthly}[c.kind]
+    spec = make(ctx, c)
     ctx.add(Figure(fid, _caption(ctx, c.caption), spec, c.note))
 
 
@@ -161,6 +166,51 @@ def _share_change(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
                        labels=tuple(y.signed_pct_num if y else "" for y in yoy) if len(cats) <= 10 else None,
                        axis="right", kind="line")),
         y_label="百分点", y2_label="%", height_mm=max(c.height_mm, 85.0) if len(cats) > 10 else c.height_mm)
+
+
+def _changes(ctx: BuildContext, c: ChartDecl) -> tuple[list[str], dict, dict]:
+    """The chart's categories with their counts in the report's period and in the comparison period."""
+    cats = _categories(ctx, c)
+    cur, prev = split(ctx.store, ctx.period, "category_l1"), split(ctx.store, ctx.compare, "category_l1")
+    return cats, cur, prev
+
+
+def _volume_change(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
+    """Change in volume (万件) against the comparison year as signed bars, 同比 as a line on the right axis."""
+    from ..provenance import Source, note
+
+    W, P = ctx.wan_places, ctx.pct_places
+    cats, cur, prev = _changes(ctx, c)
+    deltas, labels, yoy = [], [], []
+    for name in cats:
+        now, before = int(cur.get(name, 0)), int(prev.get(name, 0))
+        d = round_half_up((Decimal(now) - before) / 10000, W)
+        text = f"{d:.{W}f}"
+        note(text, f"({now}-{before})/10000", "万件", Source("count(current) - count(previous)",
+                                                            (("category_l1", name),), ctx.period.key))
+        deltas.append(d)
+        labels.append(text)
+        yoy.append(Change(cur.get(name, 0), prev.get(name, 0), P) if prev.get(name) else None)
+    return ChartSpec(
+        family="dual", categories=tuple(cats),
+        series=(Series("反映量变化", tuple(float(x) for x in deltas), labels=tuple(labels), color="signed"),
+                Series("同比", tuple(float(y.rounded) if y else None for y in yoy),
+                       labels=tuple(y.signed_pct_num if y else "" for y in yoy) if len(cats) <= 10 else None,
+                       axis="right", kind="line")),
+        y_label="万件", y2_label="%", height_mm=max(c.height_mm, 85.0) if len(cats) > 10 else c.height_mm)
+
+
+def _yoy(ctx: BuildContext, c: ChartDecl) -> ChartSpec:
+    """Each category's 同比 as a bar: red for an increase, green for a decrease, its value on it.  A category
+    the comparison year does not have gets no bar (and no label)."""
+    P = ctx.pct_places
+    cats, cur, prev = _changes(ctx, c)
+    yoy = [Change(cur.get(name, 0), prev.get(name, 0), P) if prev.get(name) else None for name in cats]
+    return ChartSpec(
+        family="bar", categories=tuple(cats),
+        series=(Series("同比", tuple(float(y.rounded) if y else None for y in yoy),
+                       labels=tuple(y.signed_pct_num if y else "" for y in yoy), color="signed"),),
+        y_label="%", legend=False, height_mm=c.height_mm)
 
 
 def _shift_label(x, places: int, name: str) -> str:

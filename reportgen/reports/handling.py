@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ..charts import ChartSpec, Series
 from ..config.models import SectionSpec
-from ..config.sections import SectionParams
+from ..config.sections import SectionParams, column_type, distinct
 from ..errors import ConfigError
 from ..metrics import cross, ranked
 from ..numbers import Amount, Ratio
@@ -78,8 +78,8 @@ def districts(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         last = prev_by.get(r["name"], {})
         ctx.figure(f"{spec.id}.{r['name']}.top", "districts.top", ChartSpec(
             family="grouped_bar", categories=tuple(c.name for c in cats),
-            series=(Series(f"{ctx.period.year}年", tuple(_geo(Amount(c.count, W)) for c in cats)),
-                    Series(f"{ctx.compare.year}年", tuple(_geo(Amount(last.get(c.name, 0), W)) for c in cats))),
+            series=ctx.by_year(Series(f"{ctx.period.year}年", tuple(_geo(Amount(c.count, W)) for c in cats)),
+                               Series(f"{ctx.compare.year}年", tuple(_geo(Amount(last.get(c.name, 0), W)) for c in cats))),
             y_label="万件", value_labels=False, height_mm=55.0), name=r["name"], n=top_n)
 
 
@@ -118,11 +118,25 @@ def units(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         y_label="万件", legend=False, height_mm=65.0), label=label, n=top_n)
 
 
+TOPIC_COLUMNS: dict[str, str] = {       # column → default header
+    "serial": "序号",
+    "topic": "问题",
+    "monthly": "每月诉求量（按考评周期统计诉求量）",
+    "total": "诉求总量",
+    "units": "承办量前三位的单位",
+    "unit_counts": "承办量",
+}
+
+
 class TopicsParams(SectionParams):
     order: list[str] = Field([], description="表中每月一题的顺序（数据中的 topic）；缺省按名称排序")
     first: int = Field(3, ge=0, description="导语中点出前几个题目")
-    header: list[str] = Field(["序号", "问题", "每月诉求量（按考评周期统计诉求量）", "诉求总量", "承办量前三位的单位", "承办量"],
-                              description="表头（6 列）")
+    columns: Annotated[list[column_type(TOPIC_COLUMNS)], AfterValidator(distinct)] = Field(  # type: ignore[valid-type]
+        list(TOPIC_COLUMNS), min_length=1,
+        description="表的列及其顺序：serial 序号、topic 问题、monthly 每月诉求量（小图）、total 诉求总量、"
+                    "units 承办量前三位的单位、unit_counts 其承办量")
+    headers: dict[column_type(TOPIC_COLUMNS), str] = Field(  # type: ignore[valid-type]
+        {}, description="列 → 表头文字，覆盖缺省的表头（缺省：" + "、".join(f"{k} {v}" for k, v in TOPIC_COLUMNS.items()) + "）")
 
 
 @section("topics", params=TopicsParams)
@@ -150,21 +164,32 @@ def topics(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     ctx.para(f"{spec.id}.lead", ctx.wording.render("topics.lead", **ctx.base_vars(), **v), v)
     monthly = cross(ctx.store, year, "topic", "kmonth", where)
     units_of = _topic_units(ctx, year, where)
-    header = [Cell(h) for h in p.header]
+    headers = {**TOPIC_COLUMNS, **p.headers}
+    header = [Cell(headers[c], cls=f"col-{c}") for c in p.columns]
     groups = []
     for i, name in enumerate(order, start=1):
-        months = [monthly.get(name, {}).get(m, 0) for m in year.months]
-        spark = Figure(f"{spec.id}.{name}.spark", f"{name}每月诉求量", ChartSpec(
-            family="spark", categories=tuple(f"{int(m[5:])}月" for m in year.months),
-            series=(Series(name, tuple(float(x) for x in months)),), width_mm=38.0, height_mm=13.0,
-            legend=False, value_labels=False))
         top3 = units_of.get(name, [])[:3]
-        note(str(i), str(i), "序号", Source("row number"))
-        rows = [[Cell(str(i), cls="num serial"), Cell(name, cls="topic"), Cell("", figure=spark, cls="spark"),
-                 Cell(Amount(by_topic[name].count).num, cls="num"),
-                 Cell(lines=[u for u, _ in top3] or ["—"], cls="unit"),
-                 Cell(lines=[Amount(n).num for _, n in top3] or ["—"], cls="num")]]
-        groups.append(rows)
+        cells = {}
+        for c in p.columns:
+            if c == "serial":
+                note(str(i), str(i), "序号", Source("row number"))
+                cells[c] = Cell(str(i), cls="num serial")
+            elif c == "topic":
+                cells[c] = Cell(name, cls="topic")
+            elif c == "monthly":
+                months = [monthly.get(name, {}).get(m, 0) for m in year.months]
+                spark = Figure(f"{spec.id}.{name}.spark", f"{name}每月诉求量", ChartSpec(
+                    family="spark", categories=tuple(f"{int(m[5:])}月" for m in year.months),
+                    series=(Series(name, tuple(float(x) for x in months)),), width_mm=38.0, height_mm=13.0,
+                    legend=False, value_labels=False))
+                cells[c] = Cell("", figure=spark, cls="spark")
+            elif c == "total":
+                cells[c] = Cell(Amount(by_topic[name].count).num, cls="num")
+            elif c == "units":
+                cells[c] = Cell(lines=[u for u, _ in top3] or ["—"], cls="unit")
+            else:                                                   # unit_counts
+                cells[c] = Cell(lines=[Amount(n).num for _, n in top3] or ["—"], cls="num")
+        groups.append([[cells[c] for c in p.columns]])
     ctx.add(Table(f"{spec.id}.table", header, groups, cls="topics"))
 
 

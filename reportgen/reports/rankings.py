@@ -18,15 +18,17 @@ Section type ``rankings`` — ``params.lists``: a list of
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
 
 from ..assessment import competition_ranks
 from ..config.models import SectionSpec
-from ..config.sections import SectionParams
+from ..config.sections import SectionParams, distinct
+from ..numbers import Amount
 from ..provenance import Source, note
 from ..ranking_tables import FIELDS, LEVELS, RankedUnit, load_rankings  # noqa: F401  (load_rankings: re-exported)
 from .build import BuildContext, section
@@ -59,13 +61,47 @@ def places_text(places: list[tuple[int, list[RankedUnit]]]) -> str:
     return " ".join(f"{'并列' if len(us) > 1 else ''}第{PLACE[i - 1]}名{'、'.join(u.unit for u in us)}" for i, us in places)
 
 
-def _rank_table(ctx: BuildContext, tid: str, rows: list[tuple[int, RankedUnit]], level: str, caption: str,
-                source: Source) -> Table:
-    """名次 | 单位 (or 区): the computed ranks, each noted as printed."""
-    for rank, _u in rows:
+RANK_COLUMNS: dict[str, str] = {       # top / months_split tables: column → default header
+    "rank": "名次",
+    "name": "单位",          # “区” in a table of districts
+    "district": "所属区",
+    "score": "综合成绩",
+    "requests": "诉求量（件）",
+    "months": "考评月数",
+}
+DISTRICT_COLUMNS: dict[str, str] = {   # per_district tables
+    "serial": "序号",
+    "district": "区",
+    "places": "考评排名前三的街道（乡镇）",
+}
+
+
+def _rank_cell(column: str, rank: int, u: RankedUnit, source: Source) -> Cell:
+    """One cell of a ranked list; every number it prints noted as printed."""
+    if column == "rank":
         note(str(rank), str(rank), "名", source)
-    return Table(tid, [Cell("名次"), Cell("单位" if level != "区" else "区")],
-                 [[[Cell(str(rank), cls="serial"), Cell(u.full_name, cls="name")] for rank, u in rows]],
+        return Cell(str(rank), cls="serial")
+    if column == "name":
+        return Cell(u.full_name, cls="name")
+    if column == "district":
+        return Cell(u.district or "—", cls="name")
+    value = getattr(u, column)
+    if value is None:
+        return Cell("—", cls="num")
+    text = Amount(value).num if column == "requests" else str(value)
+    unit = {"score": "分", "requests": "件", "months": "个月"}[column]
+    note(text, str(value), unit, Source(f"ranking table {column}", (("level", u.level), ("unit", u.full_name)),
+                                        source.period))
+    return Cell(text, cls="num")
+
+
+def _rank_table(tid: str, rows: list[tuple[int, RankedUnit]], item: "RankingList", caption: str,
+                source: Source) -> Table:
+    """名次 | 单位 (or 区) by default; the list's ``columns`` and ``headers`` otherwise."""
+    headers = {**RANK_COLUMNS, **({"name": "区"} if item.level == "区" else {}), **item.headers}
+    columns = item.columns or ["rank", "name"]
+    return Table(tid, [Cell(headers[c], cls=f"col-{c}") for c in columns],
+                 [[[_rank_cell(c, rank, u, source) for c in columns] for rank, u in rows]],
                  cls="ranking", caption=caption)
 
 
@@ -82,6 +118,23 @@ class RankingList(SectionParams):
     wording: str = Field("work.rankings.months", description="months_split：说明两组家数的句式键")
     caption_more: str | None = Field(None, description="months_split：月数达到 threshold 的一组的表题；不写则不列表")
     caption_fewer: str | None = Field(None, description="months_split：月数不足 threshold 的一组的表题；不写则不列表")
+    columns: Annotated[list[str], AfterValidator(distinct)] | None = Field(
+        None, min_length=1,
+        description="表的列及其顺序。top、months_split：" + "、".join(f"{k} {v}" for k, v in RANK_COLUMNS.items())
+                    + "（缺省 rank、name）；per_district：" + "、".join(f"{k} {v}" for k, v in DISTRICT_COLUMNS.items())
+                    + "（缺省全部）")
+    headers: dict[str, str] = Field({}, description="列 → 表头文字，覆盖缺省的表头")
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> "RankingList":
+        known = DISTRICT_COLUMNS if self.kind == "per_district" else RANK_COLUMNS
+        for key, names in (("columns", self.columns or []), ("headers", list(self.headers))):
+            for name in names:
+                if name not in known:
+                    guess = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+                    raise ValueError(f"{key} 中的列 “{name}” 未知" + (f"，是否想写 “{guess[0]}”？" if guess else "。")
+                                     + f"{self.kind} 表可用的列：{'、'.join(known)}")
+        return self
 
 
 class RankingsParams(SectionParams):
@@ -104,17 +157,22 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         if kind == "top":
             by, n = item.by, item.n
             rows = [r for r in _ranked(pool, by) if r[0] <= n]
-            ctx.add(_rank_table(ctx, f"{spec.id}.{j}", rows, lv, caption, Source(f"rank by {by}", (("level", lv),),
-                                                                                  ctx.period.key)))
+            ctx.add(_rank_table(f"{spec.id}.{j}", rows, item, caption, Source(f"rank by {by}", (("level", lv),),
+                                                                              ctx.period.key)))
         elif kind == "per_district":
             n = item.n
+            columns = item.columns or list(DISTRICT_COLUMNS)
+            headers = {**DISTRICT_COLUMNS, **item.headers}
             rows = []
             for i, d in enumerate([d.name for d in ctx.cfg.districts], start=1):
                 places = dense_places([u for u in pool if u.district == d], n)
                 if places:
-                    note(str(i), str(i), "序号", Source("row number"))
-                    rows.append([Cell(str(i), cls="serial"), Cell(d, cls="name"), Cell(places_text(places), cls="text")])
-            ctx.add(Table(f"{spec.id}.{j}", [Cell("序号"), Cell("区"), Cell("考评排名前三的街道（乡镇）")], [rows],
+                    cells = {"serial": Cell(str(i), cls="serial"), "district": Cell(d, cls="name"),
+                             "places": Cell(places_text(places), cls="text")}
+                    if "serial" in columns:
+                        note(str(i), str(i), "序号", Source("row number"))
+                    rows.append([cells[c] for c in columns])
+            ctx.add(Table(f"{spec.id}.{j}", [Cell(headers[c], cls=f"col-{c}") for c in columns], [rows],
                           cls="ranking per-district", caption=caption))
         else:                                                   # months_split
             threshold = item.threshold
@@ -134,5 +192,5 @@ def rankings(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
                 if not members or not template:
                     continue
                 cap = str(ctx.wording.env.from_string(template).render(**ctx.base_vars(), **v))
-                ctx.add(_rank_table(ctx, f"{spec.id}.{j}.{key}", _ranked(members, "score"), lv, cap,
+                ctx.add(_rank_table(f"{spec.id}.{j}.{key}", _ranked(members, "score"), item, cap,
                                     Source("rank by score", (("level", lv), ("months", key)), ctx.period.key)))

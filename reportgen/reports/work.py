@@ -81,11 +81,11 @@ def district_handling(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         # the districts' requests of the comparison year and of the year, side by side (grouped bars, 万件)
         prev = cross(ctx.store, ctx.compare, "district", "handler_level", where)
         names = [d.name for d in ctx.cfg.districts]
-        years = ((ctx.compare.year, prev), (ctx.period.year, by))
+        years = [Series(f"{y}年", tuple(Amount(sum(b.get(n, {}).values()), W).position for n in names))
+                 for y, b in ((ctx.period.year, by), (ctx.compare.year, prev))]
         ctx.figure(f"{spec.id}.compare", p.compare_caption, ChartSpec(
             family="grouped_bar", categories=tuple(names),
-            series=tuple(Series(f"{y}年", tuple(Amount(sum(b.get(n, {}).values()), W).position for n in names))
-                         for y, b in years),
+            series=ctx.by_year(*years),
             y_label="万件", value_labels=False, height_mm=70.0))
     for d in ctx.cfg.districts:
         parts = by.get(d.name, {})

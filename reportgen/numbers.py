@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from markupsafe import Markup, escape
 
 from .provenance import Source, derived, note, printed, source_of
 
@@ -251,3 +254,47 @@ def cn_ordinal(n: int, level: int) -> str:
     if level == 2:
         return f"（{cn_number(n)}）"
     return f"{n}."
+
+
+# --- the filters of wording templates and commentary (one vocabulary: ``{{ total|wan }}``, ``{{ c|change }}``) ---
+
+def _wan(a: Amount, places: int | None = None) -> str:
+    """'2143.8万件'; ``wan(0)`` prints whole 万 ('706万件') where an edition does so."""
+    if places is not None and places != a.places:
+        return Amount(a.count, places, a.source).wan
+    return a.wan
+
+
+def _wan_trim(a: Amount) -> str:
+    return a.wan_trim
+
+
+def _pct(r: Ratio) -> str:
+    return r.pct
+
+
+def _change(c: Change, prefix: str = "同比") -> str:
+    return c.words(prefix)
+
+
+def _than(g: Gap, label: str) -> str:
+    return g.words(label)
+
+
+def _delta(d: Delta, prefix: str = "环比") -> str:
+    return d.words(prefix)
+
+
+def _items(pairs: list[tuple[str, Amount]], unit: str = "wan") -> Markup:
+    parts = [Markup("{}（{}）").format(name, getattr(a, unit)) for name, a in pairs]
+    return Markup("、").join(parts)
+
+
+def _names(names: list[Any], sep: str = "、") -> Markup:
+    return Markup(escape(sep)).join(names)
+
+
+TEMPLATE_FILTERS: dict[str, Any] = {
+    "wan": _wan, "wan_trim": _wan_trim, "pct": _pct, "change": _change, "items": _items, "names": _names,
+    "cn": cn_number, "than": _than, "delta": _delta,
+}

@@ -18,15 +18,18 @@ A bound that is hit raises :class:`TemplateLimit` — a ``SecurityError`` (calle
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 import string
 import sys
 import time
 from contextlib import contextmanager
 from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.ext import Extension
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -34,6 +37,7 @@ from jinja2.utils import Namespace
 from markupsafe import Markup
 
 from .errors import ConfigError
+from .numbers import TEMPLATE_FILTERS
 
 MAX_INT_BITS = 4096        # about 1,233 decimal digits
 MAX_ITEMS = 100_000        # characters of a string, items of a list
@@ -316,14 +320,45 @@ class _FilterTable(dict):
 
 
 _checker = BoundedSandbox()
+_checker.filters.update(TEMPLATE_FILTERS)
+
+
+def _guess(name: str, known: Iterable[str]) -> str:
+    near = difflib.get_close_matches(name, sorted(set(known)), n=3, cutoff=0.7)
+    return "，是否想写 " + "、".join(f"“{n}”" for n in near) + "？" if near else "。"
+
+
+def _listed(names: Iterable[str], limit: int = 40) -> str:
+    names = sorted(set(names))
+    return "、".join(names[:limit]) + (f" 等 {len(names)} 个" if len(names) > limit else "")
+
+
+def explain(exc: Exception, names: Iterable[str] = (), filters: Iterable[str] | None = None) -> str:
+    """A template's error in the analysts' words: an unknown filter or name with the nearest known ones
+    (``names``: the slots the paragraph has; ``filters``: the filters of the vocabulary), a missing key or
+    attribute of a slot, or the sandbox's own reason."""
+    filters = TEMPLATE_FILTERS if filters is None else filters
+    text = getattr(exc, "message", None) or str(exc)
+    if m := re.match(r"No filter named '([^']*)'", text):
+        return f"没有名为 “{m[1]}” 的过滤器{_guess(m[1], filters)}可用的过滤器：{_listed(filters)}"
+    if m := re.match(r"'([^']*)' is undefined", text):
+        names = list(names)
+        return f"没有名为 “{m[1]}” 的数据{_guess(m[1], names)}本段可用的名称：{_listed(names)}"
+    if m := re.match(r"'(.*)' has no (?:attribute|element) '?([^']*?)'?$", text):
+        return f"数据中没有 “{m[2]}” 这一项"
+    return text
 
 
 def template_problem(source: str, *, wording: bool = False) -> str | None:
-    """Why ``source`` cannot be a template (syntax, a refused tag), in Chinese; None when it compiles."""
+    """Why ``source`` cannot be a template (syntax, a refused tag, a filter outside the vocabulary), in
+    Chinese; None when it compiles."""
     if not isinstance(source, str) or ("{" not in source):
         return None
     try:
-        _checker.parse(source)
+        tree = _checker.parse(source)
+        unknown = [f.name for f in tree.find_all(nodes.Filter) if f.name not in _checker.filters]
+        if unknown:
+            return f"模板中{explain(TemplateError(f'No filter named {unknown[0]!r}.'))}"
     except TemplateSyntaxError as exc:
         detail = exc.message or ""
         where = f"模板第 {exc.lineno} 行" if source.count("\n") else "模板"
@@ -335,4 +370,4 @@ def template_problem(source: str, *, wording: bool = False) -> str | None:
     return None
 
 
-__all__ = ["BoundedSandbox", "Markup", "TemplateLimit", "deadline", "template_problem"]
+__all__ = ["BoundedSandbox", "Markup", "TemplateLimit", "deadline", "explain", "template_problem"]

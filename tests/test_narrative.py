@@ -43,7 +43,8 @@ def test_wording_errors_name_the_template():
     w = Wording({"s": "{{ totl|wan }}"}, Footnotes({}), {"s": "config/reports/annual.yaml"})
     with pytest.raises(ConfigError) as exc:
         w.render("s", total=Amount(1))
-    assert str(exc.value) == "配置错误：config/reports/annual.yaml 中的句式模板 “s” 无法生成：'totl' is undefined。"
+    assert str(exc.value) == ("配置错误：config/reports/annual.yaml 中的句式模板 “s” 无法生成：没有名为 “totl” 的数据，"
+                              "是否想写 “total”？本段可用的名称：fn、total。")
 
 
 def test_markdown_cannot_inject_html_script_or_resources():

@@ -16,15 +16,16 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ..errors import ConfigError
-from ..numbers import cn_number
-from ..sandbox import BoundedSandbox
+from ..numbers import TEMPLATE_FILTERS
+from ..sandbox import BoundedSandbox, explain
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.disable(["image", "link", "autolink", "html_inline", "html_block"])
 
 # the one sandbox (reportgen/sandbox.py): bounded arithmetic, sizes and time; no include / import / extends
+# the wording templates' vocabulary: {{ total|wan }}, {{ total_change|change }}, {{ subs|items }} …
 _env = BoundedSandbox(autoescape=False)
-_env.filters.update(cn=cn_number)
+_env.filters.update(TEMPLATE_FILTERS)
 
 
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’"
@@ -44,5 +45,5 @@ def render_markdown(text: str, context: dict[str, Any] | None = None, where: str
         try:
             text = _env.from_string(text).render(**(context or {}))
         except TemplateError as exc:
-            raise ConfigError(f"配置错误：{where} 中引用的数据无法生成：{exc}。") from None
+            raise ConfigError(f"配置错误：{where} 中引用的数据无法生成：{explain(exc, context or {})}。") from None
     return Markup(_md.render(tidy_spacing(text)))

@@ -28,8 +28,8 @@ from jinja2.lexer import Token
 from markupsafe import Markup, escape
 
 from ..errors import ConfigError
-from ..numbers import Amount, Change, Delta, Gap, Ratio, cn_number
-from ..sandbox import BoundedSandbox
+from ..numbers import TEMPLATE_FILTERS
+from ..sandbox import BoundedSandbox, explain
 
 
 class Footnotes:
@@ -54,42 +54,6 @@ class Footnotes:
             return Markup("")
         self.used.append(key)
         return Markup('<span class="fn">{}</span>').format(self.texts[key])
-
-
-def _wan(a: Amount, places: int | None = None) -> str:
-    """'2143.8万件'; ``wan(0)`` prints whole 万 ('706万件') where an edition does so."""
-    if places is not None and places != a.places:
-        return Amount(a.count, places, a.source).wan
-    return a.wan
-
-
-def _wan_trim(a: Amount) -> str:
-    return a.wan_trim
-
-
-def _pct(r: Ratio) -> str:
-    return r.pct
-
-
-def _change(c: Change, prefix: str = "同比") -> str:
-    return c.words(prefix)
-
-
-def _than(g: Gap, label: str) -> str:
-    return g.words(label)
-
-
-def _delta(d: Delta, prefix: str = "环比") -> str:
-    return d.words(prefix)
-
-
-def _items(pairs: list[tuple[str, Amount]], unit: str = "wan") -> Markup:
-    parts = [Markup("{}（{}）").format(name, getattr(a, unit)) for name, a in pairs]
-    return Markup("、").join(parts)
-
-
-def _names(names: list[Any], sep: str = "、") -> Markup:
-    return Markup(escape(sep)).join(names)
 
 
 class EscapeLiteralText(Extension):
@@ -120,8 +84,7 @@ class Wording:
     def __init__(self, templates: dict[str, str], footnotes: Footnotes, origin: dict[str, str] | None = None) -> None:
         self.env = BoundedSandbox(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
                                   extensions=[EscapeLiteralText])
-        self.env.filters.update(wan=_wan, wan_trim=_wan_trim, pct=_pct, change=_change, items=_items, names=_names, cn=cn_number,
-                                than=_than, delta=_delta)
+        self.env.filters.update(TEMPLATE_FILTERS)
         self.footnotes = footnotes
         self.env.globals["fn"] = footnotes.call
         self.templates = templates
@@ -139,7 +102,8 @@ class Wording:
         try:
             text = self.env.from_string(self.templates[key]).render(**context)
         except TemplateError as exc:
-            raise ConfigError(f"配置错误：{where} 中的句式模板 “{key}” 无法生成：{exc}。") from None
+            names = [*context, "fn"]
+            raise ConfigError(f"配置错误：{where} 中的句式模板 “{key}” 无法生成：{explain(exc, names)}。") from None
         _note_literals(self.templates[key], key, where)
         out = Markup(text.strip())
         self.calls.append(Call(self.section, key, tuple(sorted(context)), str(out)))

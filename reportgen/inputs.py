@@ -79,6 +79,11 @@ def load_brief_data(cfg: Config, compare=None) -> BriefData:
     if period.key not in present:
         missing = [display_path(f) for f in period_files(folder, period.key) if not f.is_file()]
         raise DataError(f"数据错误：考核期 {period.key} 的考评表不全，缺少 {'、'.join(missing)}。")
+    if previous.key not in present and not cfg.period_file.without_previous:
+        missing = [display_path(f) for f in period_files(folder, previous.key) if not f.is_file()]
+        raise DataError(f"数据错误：上一考核期 {previous.key} 的考评表不全，缺少 {'、'.join(missing)}。简报的环比与排名变化需要它们："
+                        f"请放入 {display_path(folder)}；确实没有时，在期间文件 {display_path(cfg.period_path)} 中写 "
+                        "without_previous: true（环比与排名变化从略）。")
     stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for p in present for f in period_files(folder, p))
     asm = _assessment(folder, tuple(present), cfg.profile_dir / "assessment.yaml",
                       tuple(d.name for d in cfg.profile.districts), stamp, cfg.period_file.bad_rows == "skip")

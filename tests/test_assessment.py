@@ -231,7 +231,7 @@ def test_weights_come_from_config_and_must_sum_to_one(cfg, tmp_path, monkeypatch
         load_assessment_config(tmp_path / "a.yaml")
     assert exc.value.problems == [
         "配置错误：文件 a.yaml 第 6 行，键 weights：三个权重之和应为 1，实际为 1.1。",
-        "配置错误：文件 a.yaml 第 18 行，键 per_10k.rank：应为以下之一：'ascending' or 'descending'，实际为“lowest”。",
+        "配置错误：文件 a.yaml 第 18 行，键 per_10k.rank：应为以下之一：ascending、descending，实际为“lowest”。",
     ]
 
 

@@ -80,7 +80,8 @@ def test_missing_period_file(project_copy, monkeypatch):
     monkeypatch.chdir(project_copy)
     with pytest.raises(ConfigError) as exc:
         load_config("annual", "2031", project_copy)
-    assert str(exc.value) == "配置错误：找不到期间文件 periods/annual-2031.yaml（报告 annual，期间 2031）。"
+    assert str(exc.value) == ("配置错误：找不到期间文件 periods/annual-2031.yaml（报告 annual，期间 2031）。"
+                              "新的一期可用 reportgen init annual --period 2031 生成（含数据模板）。")
 
 
 def test_features_chart_declaration_errors_name_the_key_path(project_copy, monkeypatch):
@@ -94,5 +95,5 @@ def test_features_chart_declaration_errors_name_the_key_path(project_copy, monke
                 if "kind: montly" in t)
     assert exc.value.problems == [
         f"配置错误：文件 periods/annual-2023.yaml 第 {line} 行，键 sections.features.subsections[0].blocks[3].chart.kind："
-        "应为以下之一：'share_change' or 'monthly'，实际为“montly”。"
+        "应为以下之一：share_change、volume_change、yoy、monthly，实际为“montly”。"
     ]

@@ -65,6 +65,8 @@ class _Rows:
         for rec in cur.fetchall():
             row = {"_row": rec[0], **{c: _cell(v) for c, v in zip(present, rec[1:])}}
             self.rows.append(row)
+        if not self.rows:       # a template made by reportgen init, not filled in yet
+            problems.append(f"数据错误：{self.src.where(None)}，只有表头，没有数据行。请自表头下一行起填入本期的考评数据。")
 
     def where(self, row: dict) -> str:
         return self.src.where(row["_row"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,8 +114,9 @@ def validation_problems(errors: Sequence[Any], doc: YamlDoc, model: type[BaseMod
         elif kind in _TYPE_WORDS:
             text = f"应为{_TYPE_WORDS[kind]}，实际为{_yaml_repr(given)}"
         elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            text = f"应为以下之一：{expected}，实际为{_yaml_repr(given)}"
+            expected = str(err.get("ctx", {}).get("expected", ""))
+            choices = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)      # pydantic's "'a', 'b' or 'c'": no English
+            text = f"应为以下之一：{'、'.join(choices) if choices else expected}，实际为{_yaml_repr(given)}"
         elif kind == "string_pattern_mismatch":
             text = f"格式不对（应匹配 {err['ctx']['pattern']}），实际为{_yaml_repr(given)}"
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -479,7 +481,9 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
         taxonomy, _ = attempt(load_model, profile_dir / profile.taxonomy, Taxonomy)
     ppath = period_path or profile_dir / "periods" / f"{kind}-{period}.yaml"
     if not ppath.is_file():
-        problems.append(f"配置错误：找不到期间文件 {display_path(ppath)}（报告 {kind}，期间 {period}）。")
+        problems.append(f"配置错误：找不到期间文件 {display_path(ppath)}（报告 {kind}，期间 {period}）。"
+                        f"新的一期可用 reportgen init {kind} --period {period}"
+                        + (" --district 区名" if kind == "monthly" else "") + " 生成（含数据模板）。")
         period_file = None
     else:
         period_file, period_doc = attempt(load_model, ppath, PeriodFile)
@@ -497,6 +501,11 @@ def load_config(kind: str, period: str, config_dir: Path | None = None, period_p
             f"配置错误：文件 {display_path(ppath)}，键 period：写的是 “{period_file.period}”，与文件名和命令中的期间 "
             f"{period} 不符。复制上一期的期间文件后请改正 period（及 compare、sources）。"
         )
+    if report_kind.data == "assessment" and re.fullmatch(r"\d{4}-\d{2}", period_file.period):
+        line = period_doc.line_of(("period",))
+        raise ConfigError(f"配置错误：文件 {display_path(ppath)}" + (f" 第 {line} 行" if line else "")
+                          + f"，键 period：报告 {kind} 按考核期生成，应写 “{period_file.period}K”（上月 "
+                          f"{profile.assessment_day} 日 0 时至本月 {profile.assessment_day} 日 0 时），实际为 “{period_file.period}”。")
     ppath = ppath.resolve()
     confine_paths(profile, profile_dir, period_file, ppath, period_doc)
     check_district_order(profile, (kind_path, kind_doc, report_kind.district_order),

@@ -314,6 +314,8 @@ class PeriodFile(Strict):
     exclude_categories: list[str] = Field(default=[], description="排名时不计入的一级分类或分组（如 2022 年的疫情防控相关）")
     district_order: list[str] | None = Field(
         None, description="这一期各区段落与图表的顺序：列全 profile.yaml 的各区；缺省按报告结构或 profile.yaml")
+    without_previous: bool = Field(
+        False, description="简报：上一考核期的考评表缺少时照常生成（环比与排名变化从略，各单位标为“新”）；缺省报错")
     bad_rows: Literal["stop", "skip"] = Field(
         default="stop", description="受理记录或考评表中有不合格的行时：stop 停止并列出问题（缺省）；skip 不计入这些行照常生成，"
                                     "并把每一行及其原因写入与报告同名的 .rejects.csv，报告末尾的说明写明不计入的行数")

@@ -1,4 +1,5 @@
-"""python -m data.sample {records,assessment,work,photos} [--out DIR] (from the repository root)."""
+"""python -m data.sample {records,assessment,work,photos} [--out DIR] (from the repository root; records also takes
+--targets FILE --year YEAR, a new edition's sample by the generic path)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 
 from . import assessment, photos, records, work2020
-from .common import add_out, summary
+from .common import add_out, run_parsed, summary
 
 COMMANDS = {"records": records, "assessment": assessment, "work": work2020, "photos": photos}
 
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         add_out(sub.add_parser(name, help=summary(generator.__doc__), description=summary(generator.__doc__)),
                 generator)
     args = ap.parse_args(argv)
-    return COMMANDS[args.command].run(args.out)
+    return run_parsed(COMMANDS[args.command], args)
 
 
 if __name__ == "__main__":

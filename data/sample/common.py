@@ -107,18 +107,27 @@ def write_parquet(path: Path, table: pa.Table) -> None:
 
 
 def add_out(parser: argparse.ArgumentParser, generator: ModuleType) -> None:
-    """A generator's one option: ``--out`` (its ``DEFAULT_OUT``; ``OUT_HELP`` says what goes there)."""
+    """A generator's options: ``--out`` (its ``DEFAULT_OUT``; ``OUT_HELP`` says what goes there), and whatever
+    its ``add_options(parser)`` adds, if it has one (``records``: ``--targets``, ``--year``)."""
     default: Path = generator.DEFAULT_OUT
     help = getattr(generator, "OUT_HELP", "output folder")
     parser.add_argument("--out", type=Path, default=default, help=f"{help} (default: {default.relative_to(ROOT)})")
+    if hasattr(generator, "add_options"):
+        generator.add_options(parser)
+
+
+def run_parsed(generator: ModuleType, args: argparse.Namespace) -> int:
+    """``generator.run(--out, **its other options)``."""
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "out")}
+    return generator.run(args.out, **options)
 
 
 def cli(generator: ModuleType, argv: list[str] | None = None) -> int:
-    """One generator's command line on its own: ``generator.run(--out)`` (``python -m data.sample`` has them all
-    as subcommands)."""
+    """One generator's command line on its own: ``generator.run(--out, …)`` (``python -m data.sample`` has them
+    all as subcommands)."""
     ap = argparse.ArgumentParser(description=summary(generator.__doc__))
     add_out(ap, generator)
-    return generator.run(ap.parse_args(argv).out)
+    return run_parsed(generator, ap.parse_args(argv))
 
 
 def summary(doc: str | None) -> str:

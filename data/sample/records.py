@@ -1117,13 +1117,15 @@ def _in(cats: set, l1: str, l2: str) -> bool:
 
 
 def affinity(year: int, cats: list[tuple[str, str]], ulist: list[Unit], districts: list[str],
-             up: UnitPlan) -> np.ndarray:
-    """W[category, unit]: how a category's 派单 spreads over the units before their totals are imposed."""
+             up: UnitPlan, online: dict[str, float] | None = None) -> np.ndarray:
+    """W[category, unit]: how a category's 派单 spreads over the units before their totals are imposed
+    (``online``: the districts' ONLINE factors, the year's entry of ONLINE when not given)."""
     size = np.array([up.totals[(DISTRICT_LEVEL, d, None)] + up.totals[(STREET_LEVEL, d, None)] for d in districts], float)
     size /= size.sum()
     rural = np.array([W.RURAL[d] for d in districts])
     urban = np.array([W.URBAN[d] for d in districts])
-    online = np.array([W.ONLINE[year].get(d, 1.0) for d in districts])
+    online_factor = W.ONLINE[year] if online is None else online
+    online_arr = np.array([online_factor.get(d, 1.0) for d in districts])
     col = {u: i for i, u in enumerate(ulist)}
     w = np.zeros((len(cats), len(ulist)))
     for ci, (l1, l2) in enumerate(cats):
@@ -1133,7 +1135,7 @@ def affinity(year: int, cats: list[tuple[str, str]], ulist: list[Unit], district
         if _in(W.URBAN_CATS, l1, l2):
             dw *= urban
         if _in(W.ONLINE_CATS, l1, l2):
-            dw *= online
+            dw *= online_arr
         dw *= 1 + W.JITTER["districts"] * rng_for(year, l1, l2, "districts").uniform(-1, 1, len(districts))
         dw /= dw.sum()
         s = _lookup(W.STREET_SHARE, l1, l2, W.STREET_SHARE_DEFAULT)
@@ -1152,8 +1154,8 @@ def affinity(year: int, cats: list[tuple[str, str]], ulist: list[Unit], district
     return w
 
 
-def time_split(year: int, cat: tuple[str, str], r: np.ndarray, x: np.ndarray, ulist: list[Unit]
-               ) -> list[tuple[int, int, int]]:
+def time_split(year: int, cat: tuple[str, str], r: np.ndarray, x: np.ndarray, ulist: list[Unit],
+               sparsity: float | None = None) -> list[tuple[int, int, int]]:
     """A category's buckets (counts r) → its units (counts x), sparsely: largest unit first, each
     in about volume / SPARSITY buckets (the ones with the most room left, with some noise so that
     units differ), in proportion to that room.  Σ over units = r and Σ over buckets = x exactly."""
@@ -1164,7 +1166,7 @@ def time_split(year: int, cat: tuple[str, str], r: np.ndarray, x: np.ndarray, ul
         need = int(x[j])
         if need == 0:
             continue
-        k = int(min(nb, max(1, math.ceil(need / W.SPARSITY))))
+        k = int(min(nb, max(1, math.ceil(need / (W.SPARSITY if sparsity is None else sparsity)))))
         noise = 1 + W.JITTER["buckets"] * rng_for(year, cat, ulist[j], "buckets").uniform(-1, 1, nb)
         pref = [int(b) for b in np.argsort(-(room * noise), kind="stable") if room[b] > 0]
         chosen = pref[:k]
@@ -1181,9 +1183,12 @@ def time_split(year: int, cat: tuple[str, str], r: np.ndarray, x: np.ndarray, ul
 
 
 def split_units(year: int, dated: pd.DataFrame, topic_rows: list[tuple], up: UnitPlan,
-                districts: list[str]) -> pd.DataFrame:
+                districts: list[str], online: dict[str, float] | None = None, weigh=None,
+                sparsity: float | None = None) -> pd.DataFrame:
     """The 派单 cells (category × bucket) → handling units, on top of the topic rows: every unit's
-    total is exact (UnitPlan), and every cell keeps its count."""
+    total is exact (UnitPlan), and every cell keeps its count (``online``: as for ``affinity``;
+    ``weigh(cats, ulist)``: the category × unit weights instead of ``affinity``'s; ``sparsity``: instead of
+    SPARSITY)."""
     d = dated[dated["disposition"] == DISPATCHED]
     cats = list(dict.fromkeys(zip(d["category_l1"], d["category_l2"])))
     cidx = {c: i for i, c in enumerate(cats)}
@@ -1204,7 +1209,7 @@ def split_units(year: int, dated: pd.DataFrame, topic_rows: list[tuple], up: Uni
     rowsum = cells.sum(1)
     if rowsum.sum() != ucount.sum():
         raise SystemExit(f"{year}: units total {ucount.sum()} ≠ 派单 left {rowsum.sum()}")
-    w = affinity(year, cats, ulist, districts, up)
+    w = affinity(year, cats, ulist, districts, up, online) if weigh is None else weigh(cats, ulist)
     x = round_matrix(ipf(w, rowsum, ucount, f"{year} units"), rowsum, ucount, f"{year} units", support=w > 0)
     out_l1, out_l2, out_b, out_u, out_n = [], [], [], [], []
     for ci, cat in enumerate(cats):
@@ -1214,7 +1219,7 @@ def split_units(year: int, dated: pd.DataFrame, topic_rows: list[tuple], up: Uni
         js = np.flatnonzero(xs > 0)
         if len(bs) == 0:
             continue
-        parts = time_split(year, cat, r[bs], xs[js], [ulist[j] for j in js])
+        parts = time_split(year, cat, r[bs], xs[js], [ulist[j] for j in js], sparsity)
         out_l1 += [cat[0]] * len(parts)
         out_l2 += [cat[1]] * len(parts)
         out_b.append(np.array([bs[p[0]] for p in parts], dtype=np.int64))
@@ -1358,7 +1363,21 @@ def write(frames: dict[int, pd.DataFrame], out: Path) -> list[Path]:
     return written
 
 
-def run(out: Path) -> int:
+def add_options(parser) -> None:
+    """``--targets`` and ``--year``: a new edition's sample by the generic path (data/sample/edition.py)."""
+    parser.add_argument("--targets", type=Path, default=None,
+                        help="a targets file (data/targets/annual-<year>.yaml): make the sample of that edition "
+                             "and its comparison year by the generic path, instead of the built-in 2021–2023 data")
+    parser.add_argument("--year", type=int, default=None, help="the edition's year (with --targets)")
+
+
+def run(out: Path, targets: Path | None = None, year: int | None = None) -> int:
+    if targets is not None or year is not None:
+        if targets is None or year is None:
+            raise SystemExit("--targets and --year go together (the built-in 2021–2023 data takes neither)")
+        from . import edition
+
+        return edition.run(out, targets, year)
     for path in write(generate(), out):
         print(path)
     return 0

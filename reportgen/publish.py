@@ -28,8 +28,11 @@ def manifest_path(pdf: Path) -> Path:
 
 
 def standalone_html(built: Built) -> str:
-    """The same HTML with every chart inlined as a data: URI (a single file to mail or archive)."""
+    """The same HTML as one file to mail or archive: photos as data: URIs, the SVG charts inline and the fonts
+    embedded, subset to the characters each face sets (render/standalone.py)."""
     import base64
+
+    from .render.standalone import standalone
 
     def data_uri(fig) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(fig.src.read_bytes()).decode("ascii")
@@ -37,7 +40,8 @@ def standalone_html(built: Built) -> str:
     def photo_uri(photo) -> str:
         return "data:image/jpeg;base64," + base64.b64encode(photo.src.read_bytes()).decode("ascii")
 
-    return render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri, photo_url=photo_uri)
+    html = render_html(built.doc, profile_dir=built.cfg.profile_dir, chart_url=data_uri, photo_url=photo_uri)
+    return standalone(html, base=RESOURCES, allowed_roots=[FONTS_DIR, TEMPLATES, built.cfg.profile_dir])
 
 
 def text_of(html: str) -> str:

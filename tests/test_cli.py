@@ -21,8 +21,9 @@ def test_render_writes_the_pdf_and_nothing_else(tmp_path):
     # no temporary file left behind; the figure manifest beside the PDF
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.figures.json", "a.html", "a.pdf"]
     html = (tmp_path / "a.html").read_text(encoding="utf-8")
-    imgs = html.count("<img ")
-    assert imgs > 40 and html.count('<img src="data:image/svg+xml;base64,') == imgs and "file://" not in html
+    # the charts inline (their labels in the embedded fonts: tests/test_standalone_html.py), nothing read from a file
+    charts = html.count(' class="chart" role="img"')
+    assert charts > 40 and html.count("<svg ") == charts and "<img " not in html and "file://" not in html
 
 
 def test_same_inputs_give_byte_identical_pdfs(tmp_path):

@@ -70,7 +70,7 @@ def test_typeset_keeps_numbers_with_units_and_lets_quotes_break():
     from reportgen.render.typeset import typeset
 
     html = typeset("<p>我区共受理“12345”市民诉求20893件，高于平均水平（96.72分）0.36分，比为372.71件/万人。</p>")
-    assert str(html) == ('<p>我区共受理\u200b“12345”\u200b市民诉求<span class="nw">20893件</span>，高于平均水平'
+    assert str(html) == ('<p>我区共受理<wbr>“12345”<wbr>市民诉求<span class="nw">20893件</span>，高于平均水平'
                          '（<span class="nw">96.72分</span>）<span class="nw">0.36分</span>，比为'
                          '<span class="nw">372.71件/万人</span>。</p>')
     # tags, attributes and character references are left alone
@@ -84,7 +84,7 @@ def test_typeset_keeps_a_paragraphs_last_two_characters_together():
     assert str(typeset("<p>社会保险等问题在6月份之后有小幅上升。</p>")) == \
         '<p>社会保险等问题在<span class="nw">6月</span>份之后有小幅<span class="nw">上升。</span></p>'   # 6月 stays whole
     assert str(typeset("<p>共两段：“甲”。</p><p>为7303件。</p>")) == \
-        '<p>共两段：\u200b“甲”。</p><p>为<span class="nw">7303件</span>。</p>'   # a quote or a number: untouched
+        '<p>共两段：<wbr>“甲”。</p><p>为<span class="nw">7303件</span>。</p>'   # a quote or a number: untouched
     assert str(typeset("<p>12分，有小幅上升。</p>")) == \
         '<p><span class="nw">12分</span>，有小幅<span class="nw">上升。</span></p>'  # a text node opening with a number
 

@@ -157,6 +157,12 @@ def atoms_of(inner: str, metrics: Metrics) -> list[Atom] | None:
                 continue
             if name == "br" or name == "img":
                 return None
+            if name == "wbr":
+                # typeset's break opportunity: the zero-width space WeasyPrint sets for it (render_pdf writes
+                # it so: typeset.wbr_as_zwsp), one atom of no width
+                out.append(Atom(ZWSP, ZWSP, tuple(ctx), 0.0, 0))
+                i += 1
+                continue
             cls = re.search(r'class="([^"]*)"', tag)
             cls = cls.group(1).split() if cls else []
             if name == "span" and ("nw" in cls or "fn" in cls):

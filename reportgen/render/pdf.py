@@ -176,6 +176,7 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
     from .cjk_justify import enable as enable_cjk_justification
     from .floats import enable as enable_floats
     from .lines import set_lines
+    from .typeset import wbr_as_zwsp
 
     enable_cjk_justification()
     enable_floats()
@@ -194,7 +195,7 @@ def render_pdf(html: str, *, base_url: Path, allowed_roots: list[Path], strict: 
     try:
         fonts = FontConfiguration()
         fetcher = make_url_fetcher(allowed_roots)
-        html = set_lines(html, Path(base_url) / "fonts")
+        html = set_lines(wbr_as_zwsp(html), Path(base_url) / "fonts")
         document = HTML(string=html, base_url=str(base_url) + "/", url_fetcher=fetcher)
         # one layout: the page counter restarts at the first body page (report.css, @page :nth(1 of body))
         rendered = document.render(font_config=fonts, optimize_images=False)

@@ -264,9 +264,119 @@ def record_done(out_dir: Path, district: str, fp: str) -> None:
     write_atomic(out_dir / LEDGER, json.dumps(ledger, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def up_to_date(out_dir: Path, districts: list[str], fp: str, formats: tuple[str, ...] = ("pdf",)) -> list[str]:
-    """The districts whose files (the PDF and the other ``formats``) are there and were made from these very
-    inputs (``--resume`` skips them)."""
-    ledger = read_ledger(out_dir)
-    return [d for d in districts if ledger.get(d) == fp
-            and all(beside(out_dir / f"{d}.pdf", f).is_file() for f in formats)]
+def up_to_date_at(paths: dict[str, Path], ledger_dir: Path, fps: dict[str, str],
+                  formats: tuple[str, ...] = ("pdf",)) -> list[str]:
+    """The districts of ``paths`` whose files (the PDF at ``paths[d]`` and the other ``formats`` beside it) are there
+    and were made from these very inputs — each district's own fingerprint (``fps``): one district's changed
+    case makes only that district out of date."""
+    ledger = read_ledger(ledger_dir)
+    return [d for d, pdf in paths.items() if d in fps and ledger.get(d) == fps[d]
+            and all(beside(pdf, f).is_file() for f in formats)]
+
+
+# --- names a recipient reads ------------------------------------------------------------------------------
+
+NAME = "{district}{period_label}工作情况分析"          # 朝阳区2023年10月考核期工作情况分析(.pdf)
+NAME_FIELDS = ("report", "period", "period_label", "district")
+
+
+def period_label(key: str) -> str:
+    """The period as a reader names it: '2023年10月考核期' (2023-10K), '2023年10月' (2023-10), '2023年' (2023)."""
+    from .periods import parse_period
+
+    p = parse_period(key, 19)          # the name is the end month's: the assessment day does not change it
+    if p.kind == "assessment":
+        return f"{p.label}考核期"
+    if p.kind == "assessment_year":
+        return f"{p.end.year}年全年考核期"
+    return p.label
+
+
+def pattern_fields(pattern: str) -> list[tuple[str, str, str | None]]:
+    """The placeholders of a name pattern (name, format spec, conversion); ValueError when its braces do not pair."""
+    import string
+
+    return [(name, spec or "", conv) for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+
+
+def check_names(pattern: str) -> str | None:
+    """What is wrong with ``--names`` (None: nothing): every district its own file, known placeholders only."""
+    shown = "、".join("{" + f + "}" for f in NAME_FIELDS)
+    try:
+        fields = pattern_fields(pattern)
+    except ValueError:
+        return f"--names “{pattern}” 的花括号不成对：占位符写成 {{district}} 这样，可用的有 {shown}。"
+    for name, spec, conv in fields:
+        if name not in NAME_FIELDS or spec or conv:
+            return f"--names “{pattern}” 中的 {{{name}}} 不是可用的占位符；可用的有 {shown}（不带格式）。"
+    if "district" not in {n for n, _, _ in fields}:
+        return (f"--names “{pattern}” 中没有 {{district}}：各区的报告会写进同一个文件、互相覆盖。"
+                f"请加入 {{district}}，如 {NAME}。")
+    if "/" in pattern or "\\" in pattern or pattern.strip() in ("", ".", ".."):
+        return f"--names “{pattern}” 是文件名（不含扩展名 .pdf），不能含 / 或 \\；文件夹请用 --out。"
+    return None
+
+
+def batch_paths(out_dir: Path, districts: list[str], report: str, period: str, period_key: str,
+                pattern: str = NAME) -> dict[str, Path]:
+    """Each district's PDF in ``out_dir`` named by ``pattern`` (``period_key``: the period file's period, 2023-09K)."""
+    label = period_label(period_key)
+    return {d: out_dir / (pattern.format(report=report, period=period, period_label=label, district=d) + ".pdf")
+            for d in districts}
+
+
+# --- tables a person reads: never cut at the terminal's width ---------------------------------------------
+
+def print_table(table, err: bool = False) -> None:
+    """Print a rich table whole: as wide as it needs (a log file, a pipe or a terminal of 80 columns gets every
+    cell in full; a narrower terminal wraps the long lines, never cuts them)."""
+    import shutil
+
+    from rich.console import Console
+
+    stream = sys.stderr if err else sys.stdout
+    needed = Console(width=10_000, highlight=False).measure(table).maximum
+    width = max(needed, shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 0, 20)
+    console = Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    with console.capture() as captured:
+        console.print(table)
+    # without the blanks that pad the centred title to the table's width
+    stream.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    stream.flush()
+
+
+def summary_table(results: list[Result], title: str, folder: Path):
+    """The batch's summary: district, result, pages, seconds, sections left out, file (its name in ``folder``)."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for col in ("区", "结果", "页数", "用时（秒）", "从略的部分", "文件或错误"):
+        table.add_column(col, justify="right" if col in ("页数", "用时（秒）") else "left", no_wrap=True)
+
+    def shown(p: Path) -> str:
+        try:
+            return str(p.relative_to(folder))
+        except ValueError:
+            return str(p)
+
+    for r in results:
+        table.add_row(r.district, "成功" if r.ok else "[red]失败[/]", str(r.pages) if r.ok else "",
+                      f"{r.seconds:.1f}", "、".join(r.omitted),
+                      (shown(r.path) + (f"（另有 {'、'.join(p.suffix for p in r.files.values())}）" if r.files else ""))
+                      if r.ok else "见下")
+    return table
+
+
+def batch_plan(kind: str, period: str, config_dir: Path | None, districts: list[str], out_dir: Path,
+               names: str = NAME) -> tuple[dict[str, Path], dict[str, str]]:
+    """A batch's files (each district's PDF in ``out_dir``, named by ``names``) and every district's own inputs'
+    fingerprint (what ``--resume`` compares)."""
+    from .config import load_config
+    from .config.load import default_config_dir, district_names
+    from .fingerprint import data_paths, district_fingerprints, district_folders
+
+    profile_dir = (config_dir or default_config_dir()).resolve()
+    cfg = load_config(kind, period, profile_dir, district=districts[0])
+    every = list(dict.fromkeys([*district_names(cfg.profile), *districts]))
+    fps = district_fingerprints(profile_dir, data_paths(cfg), district_folders(cfg, every))
+    return batch_paths(out_dir, districts, kind, period, cfg.period_file.period, names), fps

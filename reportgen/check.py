@@ -144,6 +144,43 @@ def find_unknown(pdf: Path, manifest: dict, names: list[str]) -> list[Unknown]:
     return unknown
 
 
+@dataclass(frozen=True)
+class Typed:
+    """A number an analyst typed (not a slot), where it is, and — when the preview saw it copied from a figure —
+    that figure's slot and what it prints now."""
+
+    number: str
+    block: str
+    file: str
+    copied_from: str | None = None
+    now: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        """Copied from a figure that no longer prints this number (the data changed, the typed text did not)."""
+        return self.now is not None and self.number not in NUMBER.findall(self.now.replace("−", "-"))
+
+    def __str__(self) -> str:
+        where = f"{self.file}（段落 {self.block}）"
+        if self.stale:
+            return (f"{where}：分析人员写的数字 {self.number} 抄自 {{{{ {self.copied_from} }}}}，该数据现为“{self.now}”。"
+                    f"请改写这个数字，或改用 {{{{ {self.copied_from} }}}}（随数据更新）")
+        return f"{where}：{self.number}" + (f"（抄自 {{{{ {self.copied_from} }}}}，现为“{self.now}”）" if self.copied_from else "")
+
+
+def typed_numbers(manifest: dict) -> list[Typed]:
+    """Every number of the manifest that an analyst typed, in document order."""
+    out = []
+    for e in manifest["numbers"]:
+        how = e.get("how") or {}
+        if how.get("measure") != "typed by an analyst":
+            continue
+        f = how.get("filters") or {}
+        file = str(f.get("file", "")).split(" 的 commentary.")[0]
+        out.append(Typed(e["text"], e.get("where") or "", file, f.get("copied_from"), f.get("now")))
+    return out
+
+
 class MismatchedManifest(Exception):
     """The manifest was written for another PDF than the one beside it."""
 

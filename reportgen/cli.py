@@ -8,13 +8,17 @@ Errors meant for analysts (``ReportError``) print their Chinese message and exit
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from functools import wraps
 from pathlib import Path
 
 import click
 
+from . import cli_zh
 from .errors import ReportError
+
+cli_zh.install()        # click's own words (Usage, Options, its errors) in Chinese
 
 
 def _friendly(fn):
@@ -67,10 +71,21 @@ def common(fn):
     return fn
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reportgen")
 def main() -> None:
-    """12345 热线数据分析报告生成器。"""
+    """12345 热线数据分析报告生成器。
+
+    \b
+    报告类型（KIND）：annual 年度数据分析报告、monthly 区考核期工作情况分析（简报，按区）、
+    work-report 接诉即办工作报告；城市配置目录的 reports/ 中另有的结构也可用。
+    常用：
+      reportgen init monthly --period 2023-10 --district 朝阳区
+      reportgen render monthly --period 2023-09 --district 密云区
+      reportgen render annual --period 2023
+      reportgen preview annual --period 2023
+      reportgen check out/annual-2023.pdf
+    每个命令的说明：reportgen 命令 -h"""
 
 
 @main.command()
@@ -87,16 +102,23 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="WeasyPrint 的任何警告或缺字都视为失败。")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="并行的进程数（年度报告：绘制图表；--all-districts：同时生成的区）。")
-@click.option("--district", help="按区的报告（简报）：区名，如 密云区。")
+@click.option("--district", multiple=True,
+              help="按区的报告（简报）：区名，如 密云区；可写多次（--district 朝阳区 --district 海淀区），"
+                   "各生成一份，与 --all-districts 一样写进文件夹。")
 @click.option("--all-districts", is_flag=True, help="按区的报告：城市配置中的全部区，各生成一份 PDF。")
 @click.option("--quiet", is_flag=True, help="不显示进度（汇总大量工单时的进度条）。")
 @click.option("--resume", is_flag=True, help="--all-districts：跳过已生成、且输入未变的区（续做被中断的批量生成）。")
 @click.option("--formats", default="pdf", show_default=True, metavar="pdf[,docx][,xlsx]",
               help="--all-districts：每个区生成的文件，逗号分隔；docx、xlsx 与 PDF 同名，写在其旁。")
+@click.option("--names", default="{district}{period_label}工作情况分析", show_default=True,
+              help="--all-districts：每个区的文件名（不含 .pdf）；占位符 {district}、{period_label}（2023年9月考核期）、"
+                   "{period}、{report}。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
-           docx_out: Path | None, xlsx_out: Path | None, charts_dir: Path | None, strict: bool, workers: int, district: str | None, all_districts: bool, quiet: bool = False,
-           resume: bool = False, debug: bool = False, formats: str = "pdf") -> None:
+           docx_out: Path | None, xlsx_out: Path | None, charts_dir: Path | None, strict: bool, workers: int,
+           district: tuple[str, ...], all_districts: bool, quiet: bool = False,
+           resume: bool = False, debug: bool = False, formats: str = "pdf",
+           names: str = "{district}{period_label}工作情况分析") -> None:
     """生成报告 PDF。"""
     import os
 
@@ -118,12 +140,16 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
         raise click.UsageError(f"--out {out} 不是 PDF 文件名：--out 只写 PDF；Word 文档请用 --docx {out.with_suffix('.docx')}，"
                                "Excel 请用 --xlsx，HTML 请用 --html。")
     chosen = _formats(formats)
-    if all_districts:
-        if district or html_out or docx_out or xlsx_out or charts_dir:
-            raise click.UsageError("--all-districts 不能与 --district、--html、--docx、--xlsx 或 --charts 同时使用；"
+    several = list(dict.fromkeys(district))              # --district given more than once: a batch of those
+    if all_districts or len(several) > 1:
+        if (all_districts and several) or html_out or docx_out or xlsx_out or charts_dir:
+            raise click.UsageError(("--all-districts 不能与 --district、" if all_districts else "几个 --district 不能与 ")
+                                   + "--html、--docx、--xlsx 或 --charts 同时使用；"
                                    "每个区的 Word、Excel 文件请用 --formats pdf,docx,xlsx。")
-        _render_all(kind, period, config_dir, out, strict, workers, debug, resume, chosen)
+        _render_all(kind, period, config_dir, out, strict, workers, debug, resume, chosen,
+                    only=several if not all_districts else None, names=names)
         return
+    district = several[0] if several else None
     if chosen != ("pdf",):
         raise click.UsageError("--formats 只用于 --all-districts；单份报告请用 --docx 文件名、--xlsx 文件名。")
     built = build(kind, period, config_dir, workers=workers, district=district)
@@ -168,30 +194,43 @@ def _formats(text: str) -> tuple[str, ...]:
 
 
 def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | None, strict: bool, workers: int,
-                debug: bool, resume: bool = False, formats: tuple[str, ...] = ("pdf",)) -> None:
+                debug: bool, resume: bool = False, formats: tuple[str, ...] = ("pdf",),
+                only: list[str] | None = None, names: str = "{district}{period_label}工作情况分析") -> None:
     import time
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
-    from .batch import BatchInterrupted, record_done, render_many, up_to_date
-    from .config.load import default_config_dir, district_names, load_model
+    from .batch import (
+        BatchInterrupted,
+        batch_plan,
+        check_names,
+        print_table,
+        record_done,
+        render_many,
+        summary_table,
+        up_to_date_at,
+    )
+    from .config.load import check_district, default_config_dir, district_names, load_model
     from .config.models import Profile
     from .errors import ConfigError
-    from .fingerprint import inputs_fingerprint
 
     profile_dir = config_dir or default_config_dir()
     profile, _ = load_model(profile_dir / "profile.yaml", Profile)
     districts = district_names(profile)
     if not districts:
         raise ConfigError(f"配置错误：{profile_dir / 'profile.yaml'} 中没有 districts，无法按区生成。")
+    for d in only or ():
+        check_district(profile, d, profile_dir)
+    districts = [d for d in districts if d in only] if only else districts     # in profile.yaml's order
     if out is not None and out.suffix.lower() == ".pdf":
-        raise click.UsageError("--all-districts 时 --out 应为文件夹（每个区一份 PDF）。")
+        raise click.UsageError("按区批量生成（--all-districts 或几个 --district）时 --out 应为文件夹（每个区一份 PDF）。")
+    if (problem := check_names(names)) is not None:
+        raise click.UsageError(problem)
     out_dir = out or Path("out") / f"{kind}-{period}"
-    fp = inputs_fingerprint(kind, period, config_dir, districts[0])
+    paths, fps = batch_plan(kind, period, config_dir, districts, out_dir, names)
     if resume:
-        done_before = up_to_date(out_dir, districts, fp, formats)
+        done_before = up_to_date_at(paths, out_dir, fps, formats)
         if done_before:
             click.echo(f"已存在且输入未变，跳过：{'、'.join(done_before)}", err=True)
         districts = [d for d in districts if d not in done_before]
@@ -206,32 +245,27 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
 
         def done(r) -> None:
             if r.ok:
-                record_done(out_dir, r.district, fp)     # what --resume trusts
+                record_done(out_dir, r.district, fps[r.district])     # what --resume trusts: the district's own
             mark = "[green]完成[/]" if r.ok else "[red]失败[/]"
             progress.console.print(f"{mark} {r.district}（{r.seconds:.1f} 秒）")
             progress.advance(task)
 
         try:
             results = render_many(kind, period, config_dir, districts, out_dir, workers=workers, strict=strict,
-                                  debug=debug, on_done=done, formats=formats)
+                                  debug=debug, on_done=done, formats=formats, paths=paths)
         except BatchInterrupted as stop:
             interrupted = stop
         else:
             interrupted = None
     if interrupted is not None:         # after the progress bar is gone: a clean summary, no traceback
-        _interrupted_summary(interrupted, kind, period, out_dir, time.perf_counter() - t0)
+        selection = " ".join(f"--district {d}" for d in only) if only else "--all-districts"
+        if names != "{district}{period_label}工作情况分析":
+            selection += f" --names '{names}'"
+        _interrupted_summary(interrupted, kind, period, out_dir, time.perf_counter() - t0, selection)
         sys.exit(interrupted.exit_code)
     elapsed = time.perf_counter() - t0
-    table = Table(title=f"{kind} {period}：{len(districts)} 个区", show_lines=False)
-    for col in ("区", "结果", "页数", "用时（秒）", "从略的部分", "文件或错误"):
-        table.add_column(col, justify="right" if col in ("页数", "用时（秒）") else "left")
-    for r in results:
-        table.add_row(r.district, "成功" if r.ok else "[red]失败[/]", str(r.pages) if r.ok else "",
-                      f"{r.seconds:.1f}", "、".join(r.omitted),
-                      (str(r.path) + (f"（另有 {'、'.join(p.suffix for p in r.files.values())}）" if r.files else ""))
-                      if r.ok else "见下")
-    # a log file or a pipe gets the whole table, not one cut to 80 columns
-    Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
+    # the whole table, never cut to the terminal's 80 columns (a log file or a pipe too); file names in out_dir
+    print_table(summary_table(results, f"{kind} {period}：{len(districts)} 个区", out_dir))
     failed = [r for r in results if not r.ok]
     for r in failed:                      # whole messages, never cut by the table's width
         for i, line in enumerate(r.error.splitlines()):
@@ -242,7 +276,8 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
         sys.exit(1)
 
 
-def _interrupted_summary(stop, kind: str, period: str, out_dir: Path, elapsed: float) -> None:
+def _interrupted_summary(stop, kind: str, period: str, out_dir: Path, elapsed: float,
+                         selection: str = "--all-districts") -> None:
     done = [r.district for r in stop.finished if r.ok]
     failed = [r.district for r in stop.finished if not r.ok]
     click.echo(f"已中断：批量生成被 {stop.signal_name} 中断，用时 {elapsed:.1f} 秒，工作进程均已停止。", err=True)
@@ -251,7 +286,7 @@ def _interrupted_summary(stop, kind: str, period: str, out_dir: Path, elapsed: f
         click.echo(f"失败 {len(failed)} 个区：{'、'.join(failed)}", err=True)
     click.echo(f"未完成 {len(stop.unfinished)} 个区：{'、'.join(stop.unfinished) or '无'}", err=True)
     click.echo(f"已完成的区记在 {out_dir / '.reportgen-batch.json'}；加 --resume 重新运行即只生成其余的区："
-               f"reportgen render {kind} --period {period} --all-districts --out {out_dir} --resume", err=True)
+               f"reportgen render {kind} --period {period} {selection} --out {out_dir} --resume", err=True)
 
 
 @main.command()
@@ -259,7 +294,9 @@ def _interrupted_summary(stop, kind: str, period: str, out_dir: Path, elapsed: f
 @click.option("--district", help="按区的报告（简报）：区名。")
 @_friendly
 def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | None) -> None:
-    """列出报告中全部段落编号（用于期间文件或区文件夹 brief.yaml 的 commentary）。"""
+    """列出报告中全部段落编号（用于期间文件或区文件夹 brief.yaml 的 commentary）。
+
+    各段用到的句式键（期间文件的 wording）及其可用变量，请用 reportgen wording 列出。"""
     from .pipeline import build
 
     built = build(kind, period, config_dir, district=district, draw=False)     # the paragraphs: no chart drawn
@@ -267,6 +304,36 @@ def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | 
         if b.kind == "para" and b.commentary:
             mark = "  [已由分析人员改写]" if b.overridden else ""
             click.echo(f"{b.id}{mark}")
+
+
+@main.command()
+@common
+@click.option("--district", help="按区的报告（简报）：区名。")
+@click.option("--section", "section_id", help="只列这一章节（章节编号，如 overview）及其下级章节；此时不列未用到的句式键。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供工具读取）。")
+@_friendly
+def wording(kind: str, period: str, config_dir: Path | None, district: str | None, section_id: str | None,
+            as_json: bool) -> None:
+    """按章节列出报告用到的句式键（期间文件 wording 中可改写的键）：可用变量、模板来源、当前模板与生成的文字。
+
+    最后列出已定义但本期没有用到的句式键。"""
+    from .narrative import listing
+    from .pipeline import build
+
+    built = build(kind, period, config_dir, district=district, draw=False)     # the document only: no chart drawn
+    sections = built.cfg.kind.sections
+    if built.doc.wording is None:
+        raise RuntimeError("the build recorded no wording")
+    try:
+        lst = listing.listing(built.doc.wording, sections, only=section_id)
+    except KeyError:
+        ids = "、".join(s.id for s, _ in listing.walk(sections))
+        raise click.UsageError(f"--section {section_id}：报告中没有这一章节。可用的章节编号：{ids}。") from None
+    if as_json:
+        click.echo(listing.as_json(lst, kind=kind, period=period, district=district, section=section_id))
+    else:
+        what = f"{kind} {period}" + (f" {district}" if district else "")
+        click.echo(listing.as_text(lst, f"{what} 用到的句式键（按章节，文档顺序）"))
 
 
 @main.command()
@@ -364,9 +431,7 @@ def schedule_due(config_dir: Path | None, job: str | None, force: bool, no_mail:
         sys.exit(1)
 
 
-STATUS_NAMES = {"done": "完成", "partial": "部分失败", "failed": "失败", "missing": "数据缺失", "unchanged": "未变化",
-                "waiting": "等待数据", "running": "进行中", "undelivered": "未送达"}
-DELIVERY_NAMES = {"sent": "已发送", "failed": "发送失败", "superseded": "未送达，已由之后的运行送达"}
+from .schedule.show import DELIVERY_NAMES, STATUS_NAMES  # noqa: E402  (the words of status, history, due)
 
 
 def _run_line(r) -> str:
@@ -398,44 +463,36 @@ def schedule_resend(config_dir: Path | None, run_id: int) -> None:
 @_schedule_opts
 @_friendly
 def schedule_status(config_dir: Path | None) -> None:
-    """列出作业、下次运行时间与最近一次结果。"""
+    """列出作业、下次运行时间与最近一次结果（表格；时间按 schedule.yaml 的时区）。"""
+    from .batch import print_table
     from .schedule.runner import next_fire
+    from .schedule.show import status_table
 
     runner, sched, _ = _runner(config_dir, mail=False)
     now = runner.clock.now()
-    for job in sched.jobs:
-        last = runner.history.runs(job.id, limit=1)
-        nxt = next_fire(job, sched, now)
-        click.echo(f"{job.id}（{job.report}，cron “{job.cron}” {sched.timezone}）")
-        click.echo(f"  下次运行：{nxt:%Y-%m-%d %H:%M %Z}" if nxt else "  下次运行：无")
-        if last:
-            r = last[0]
-            click.echo(f"  最近一次：{r.fire_time} 期间 {r.period}：{r.status}（{len(r.outputs)} 份，失败 {len(r.failures)}）"
-                       + (f"，邮件{DELIVERY_NAMES.get(r.delivery, r.delivery)}" if r.delivery else ""))
-        else:
-            click.echo("  最近一次：尚未运行")
+    lasts = {job.id: next(iter(runner.history.runs(job.id, limit=1)), None) for job in sched.jobs}
+    print_table(status_table(sched, lasts, {job.id: next_fire(job, sched, now) for job in sched.jobs}))
 
 
 @schedule.command("history")
 @_schedule_opts
 @click.option("--job", help="只看这一个作业。")
 @click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--files", is_flag=True, help="另列每份报告的文件、页数与 sha256。")
 @_friendly
-def schedule_history(config_dir: Path | None, job: str | None, limit: int) -> None:
-    """运行记录：作业、期间、区、输入指纹、输出与校验和、用时、状态、错误。"""
-    runner, _, _ = _runner(config_dir, mail=False)
-    for r in runner.history.runs(job, limit):
-        click.echo(f"#{r.id} {r.job} 触发 {r.fire_time} 期间 {r.period} {r.status} 用时 {r.seconds or 0:.1f} 秒 "
-                   f"尝试 {r.attempts} 次 指纹 {(r.fingerprint or '—')[:12]}"
-                   + (f" 邮件 {r.delivery}（发送 {r.delivery_attempts} 次）" if r.delivery else ""))
-        for o in r.outputs:
-            click.echo(f"    {o['district']}  {o['path']}  sha256 {o['sha256'][:16]}  {o['pages']} 页")
-        for d, e in r.failures.items():
-            click.echo(f"    失败 {d}：{e.splitlines()[0] if e else ''}")
-        if r.error:
-            click.echo(f"    {r.error}")
-        if r.delivery_error:
-            click.echo(f"    {'此前' if r.delivery == 'sent' else ''}{r.delivery_error}")
+def schedule_history(config_dir: Path | None, job: str | None, limit: int, files: bool = False) -> None:
+    """运行记录（表格，新的在前；时间按 schedule.yaml 的时区），其下是各次运行的完整错误信息。"""
+    from .batch import print_table
+    from .schedule.show import history_notes, history_table
+
+    runner, sched, _ = _runner(config_dir, mail=False)
+    runs = runner.history.runs(job, limit)
+    if not runs:
+        click.echo(f"作业 {job} 没有运行记录。" if job else "没有运行记录。")
+        return
+    print_table(history_table(sched, runs))
+    for line in history_notes(runs, files):
+        click.echo(line)
 
 
 @main.command()
@@ -463,12 +520,63 @@ def check(pdf: Path, manifest: Path | None, config_dir: Path | None) -> None:
     except MismatchedManifest as e:
         click.echo(str(e), err=True)
         sys.exit(1)
+    import json
+
+    from .check import typed_numbers
+
+    typed = typed_numbers(json.loads(manifest.read_text(encoding="utf-8")))
+    stale = [t for t in typed if t.stale]
     for p in problems:
         click.echo(str(p), err=True)
-    if problems:
-        click.echo(f"共 {len(problems)} 个数字不在数据清单中。", err=True)
+    for t in stale:
+        click.echo(str(t), err=True)
+    if typed:       # a reviewer sees every number typed by hand, and where
+        click.echo(f"分析人员写入的数字（{len(typed)} 个，不随数据更新，请复核）：")
+        for t in typed:
+            click.echo(f"  {t}")
+    if problems or stale:
+        if problems:
+            click.echo(f"共 {len(problems)} 个数字不在数据清单中。", err=True)
+        if stale:
+            click.echo(f"共 {len(stale)} 个分析人员写的数字与其抄自的数据已不相同。", err=True)
         sys.exit(1)
     click.echo(f"{pdf}：全部数字均可追溯。")
+
+
+@main.command()
+@click.argument("kind")
+@click.argument("name", required=False)
+@click.option("--period", help="期间：2024（年度）、2023-10（考核期，也可写 2023-10K）。")
+@click.option("--district", help="按区的报告（简报）：区名。")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="城市配置目录（含 profile.yaml），缺省为 config/beijing。")
+@click.option("--debug", is_flag=True, help="出错时显示完整的 Python 调用栈。")
+@_friendly
+def init(kind: str, name: str | None, period: str | None, district: str | None, config_dir: Path | None) -> None:
+    """准备新的一期（或新的城市）：期间文件、区文件夹、数据模板（Excel，表头已写好），并说明接下来要填什么。
+
+    \b
+    reportgen init monthly --period 2023-10 --district 朝阳区
+    reportgen init annual --period 2024
+    reportgen init city 某市            （在当前城市配置目录旁新建 config/某市）
+    已有的文件不会被覆盖。"""
+    from .config.load import default_config_dir
+    from .errors import ConfigError
+    from .scaffold import init_city, init_period
+
+    profile_dir = (config_dir or default_config_dir()).resolve()
+    if kind == "city":
+        if not name:
+            raise ConfigError("配置错误：请写出新城市的名称，如 reportgen init city 某市。")
+        made = init_city(name, profile_dir.parent / name)
+    else:
+        if name:
+            raise ConfigError(f"配置错误：多余的参数 “{name}”；期间请用 --period 给出。")
+        if not period:
+            raise ConfigError(f"配置错误：请用 --period 给出期间，如 reportgen init {kind} --period 2024。")
+        made = init_period(kind, period, profile_dir, district)
+    for line in made.lines():
+        click.echo(line)
 
 
 @main.command()
@@ -518,5 +626,62 @@ def sql(dialect: str, table: str, columns: str, config_dir: Path | None) -> None
     click.echo(for_dialect(aggregate_sql(table, names, profile.assessment_day), dialect))
 
 
+# --- shell completion: report kinds, periods and district names of the city folder ------------------------------
+
+def _city(ctx: click.Context) -> Path:
+    from .config.load import default_config_dir
+
+    root = ctx.find_root()
+    given = ctx.params.get("config_dir") or (root.params.get("config_dir") if root is not ctx else None)
+    return Path(given) if given else default_config_dir()
+
+
+def _complete_kind(ctx, param, incomplete: str):
+    from .config.load import known_kinds
+
+    return [k for k in [*known_kinds(_city(ctx)), *(["city"] if ctx.command.name == "init" else [])]
+            if k.startswith(incomplete)]
+
+
+def _complete_period(ctx, param, incomplete: str):
+    kind = ctx.params.get("kind") or _word_after(ctx.command.name or "")
+    files = sorted((_city(ctx) / "periods").glob(f"{kind}-*.yaml")) if kind else []
+    return [f.stem[len(kind) + 1:] for f in files if f.stem[len(kind) + 1:].startswith(incomplete)]
+
+
+def _word_after(command: str) -> str:
+    """The word after ``command`` on the line being completed (click has not parsed the argument yet when the
+    option before the cursor has no value)."""
+    words = os.environ.get("COMP_WORDS", "").split()
+    if command in words:
+        rest = [w for w in words[words.index(command) + 1:] if not w.startswith("-")]
+        return rest[0] if rest else ""
+    return ""
+
+
+def _complete_district(ctx, param, incomplete: str):
+    from .config.load import load_model
+    from .config.models import Profile
+
+    try:
+        profile, _ = load_model(_city(ctx) / "profile.yaml", Profile)
+    except ReportError:
+        return []
+    return [d.name for d in profile.districts if d.name.startswith(incomplete)]
+
+
+def _add_completion(group: click.Group) -> None:
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            _add_completion(cmd)
+        for param in cmd.params:
+            fn = {"kind": _complete_kind, "period": _complete_period, "district": _complete_district}.get(param.name or "")
+            if fn is not None:
+                param._custom_shell_complete = fn        # click's hook for shell_complete=
+
+
+_add_completion(main)
+
+
 if __name__ == "__main__":
-    main()
+    main(prog_name="reportgen")

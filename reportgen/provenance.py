@@ -106,6 +106,9 @@ class Manifest:
         self.entries: list[Entry] = []
         self._pending: list[Entry] = []
         self.names: set[str] = set()      # printed names with digits (not figures): check leaves their digits alone
+        # what a summary of the report may repeat (the scheduler's mail): its title and key figures, each as
+        # printed in the report (reports/build.py records them only when they are)
+        self.summary: dict[str, Any] = {}
 
     def note(self, text: str, value: str, unit: str, source: Source | None) -> "Entry":
         how = source.describe() if source else {"measure": "given"}
@@ -151,6 +154,8 @@ class Manifest:
         tail: dict[str, Any] = {"blocks": blocks} if blocks else {}
         if self.names:
             tail["names"] = sorted(self.names)
+        if self.summary:
+            tail["summary"] = self.summary
         return json.dumps({**head, "numbers": [asdict(e) for e in self.entries], **tail}, ensure_ascii=False,
                           indent=1)
 

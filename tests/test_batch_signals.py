@@ -24,6 +24,11 @@ ALL16 = ["东城区", "西城区", "朝阳区", "海淀区", "丰台区", "石�
          "大兴区", "昌平区", "平谷区", "怀柔区", "密云区", "延庆区"]
 
 
+def _pdf(out: Path, district: str) -> Path:
+    """A district's PDF of the batch, by the default name pattern (the names a recipient reads)."""
+    return out / f"{district}2023年9月考核期工作情况分析.pdf"
+
+
 def _batch(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "reportgen.cli", "render", "monthly", "--period", "2023-09", "--all-districts",
             "--out", str(out), "--workers", "2", *extra]
@@ -92,7 +97,7 @@ def test_ctrl_c_stops_the_batch_cleanly_and_resume_renders_exactly_the_rest(tmp_
     assert f"已完成的区记在 {out / '.reportgen-batch.json'}；加 --resume 重新运行即只生成其余的区：reportgen render " \
            f"monthly --period 2023-09 --all-districts --out {out} --resume" in lines
     assert sorted(_ledger(out)) == sorted(finished)          # the ledger records what was finished
-    stamps = {d: (out / f"{d}.pdf").stat().st_mtime_ns for d in finished}
+    stamps = {d: _pdf(out, d).stat().st_mtime_ns for d in finished}
 
     resumed = subprocess.run(_batch(out, "--resume"), cwd=ROOT, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
@@ -101,8 +106,9 @@ def test_ctrl_c_stops_the_batch_cleanly_and_resume_renders_exactly_the_rest(tmp_
                 if line.startswith("完成 ")]
     assert sorted(rendered) == sorted(unfinished)             # exactly the rest
     assert f"共 {len(unfinished)} 个区：成功 {len(unfinished)}，失败 0" in resumed.stdout
-    assert {d: (out / f"{d}.pdf").stat().st_mtime_ns for d in finished} == stamps
-    assert sorted(p.stem for p in out.glob("*.pdf")) == sorted(ALL16) and not list(out.glob(".*.part"))
+    assert {d: _pdf(out, d).stat().st_mtime_ns for d in finished} == stamps
+    assert sorted(p.name for p in out.glob("*.pdf")) == sorted(_pdf(out, d).name for d in ALL16)
+    assert not list(out.glob(".*.part"))
     assert sorted(_ledger(out)) == sorted(ALL16)
 
 

@@ -58,7 +58,8 @@ def test_a_render_killed_at_any_moment_leaves_a_whole_pdf(tmp_path):
 
 def test_an_interrupted_batch_resumes_with_the_districts_left(tmp_path):
     out = tmp_path / "briefs"
-    cmd = [*REPORTGEN, "render", "monthly", "--period", "2023-09", "--all-districts", "--out", str(out), "--workers", "1"]
+    cmd = [*REPORTGEN, "render", "monthly", "--period", "2023-09", "--all-districts", "--out", str(out), "--workers", "1",
+           "--names", "{district}"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while len(list(out.glob("*.pdf"))) < 3 and time.monotonic() < deadline and proc.poll() is None:
@@ -89,4 +90,7 @@ def test_a_changed_input_is_rendered_again_on_resume(tmp_path, project_copy):
     case = project_copy / "periods" / "monthly-2023-09" / "密云区" / "case.md"
     case.write_text(case.read_text(encoding="utf-8") + "\n补充一段。\n", encoding="utf-8")
     run = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, cwd=ROOT)
-    assert "跳过" not in run.stderr and "成功 16" in run.stdout    # the inputs changed: every district again
+    # 密云区's own input changed: that district again, the other 15 skipped (each district's own fingerprint)
+    skipped = [line for line in run.stderr.splitlines() if line.startswith("已存在且输入未变，跳过：")]
+    assert len(skipped) == 1 and "密云区" not in skipped[0] and len(skipped[0].split("、")) == 15
+    assert "共 1 个区：成功 1" in run.stdout

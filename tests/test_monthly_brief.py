@@ -259,7 +259,9 @@ def test_district_overlay_replaces_a_paragraph(project_copy):
 def test_unknown_district_is_named_with_a_suggestion():
     with pytest.raises(ConfigError) as exc:
         build("monthly", "2023-09", district="密云")
-    assert str(exc.value) == ("配置错误：区 “密云” 不在 config/beijing/profile.yaml 的 districts 中。是否想写 “密云区”？")
+    assert str(exc.value) == ("配置错误：区 “密云” 不在 config/beijing/profile.yaml 的 districts 中。是否想写 “密云区”？"
+                              "可用的区：东城区、西城区、朝阳区、海淀区、丰台区、石景山区、门头沟区、房山区、通州区、顺义区、"
+                              "大兴区、昌平区、平谷区、怀柔区、密云区、延庆区。")
 
 
 def test_the_brief_needs_a_district():
@@ -339,10 +341,11 @@ def test_cli_all_districts_one_failure_does_not_stop_the_others_and_formats_add_
                           "--config", str(project_copy), "--out", str(out), "--workers", "2", "--formats", "pdf,docx"],
                          capture_output=True, text=True, cwd=ROOT, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 1
-    written = sorted(p.stem for p in out.glob("*.pdf"))
-    assert len(written) == 15 and "东城区" not in written
+    written = sorted(p.stem for p in out.glob("*.pdf"))                   # named as a reader names them
+    assert len(written) == 15 and "东城区2023年9月考核期工作情况分析" not in written
+    assert "密云区2023年9月考核期工作情况分析" in written
     assert sorted(p.stem for p in out.glob("*.docx")) == written           # the .docx beside each PDF written
-    assert re.search(r"密云区\.pdf（另有 \.docx）", run.stdout)
+    assert re.search(r"密云区2023年9月考核期工作情况分析\.pdf（另有 \.docx）", run.stdout)
     assert not list(out.glob("*.part"))
     assert "共 16 个区：成功 15，失败 1" in run.stdout
     assert ("东城区：配置错误：文件 config/beijing/periods/monthly-2023-09/东城区/case.md 第 3 行，找不到图片 “missing.jpg”"

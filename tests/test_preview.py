@@ -33,16 +33,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def preview(tmp_path_factory):
-    """A running preview of the annual report on a copy of config/ (module scope: one server for the flow)."""
-    tmp = tmp_path_factory.mktemp("preview")
-    config = tmp / "config"
-    copy_config(config)
+def start_preview(args: list[str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    """``reportgen preview ARGS`` on a free port, once it answers: the process and its URL."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "preview", "annual", "--period", "2023",
-                             "--config", str(config / "beijing"), "--port", str(port)],
-                            cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "preview", *args, "--port", str(port)],
+                            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(300):
         try:
@@ -52,6 +47,16 @@ def preview(tmp_path_factory):
             if proc.poll() is not None:
                 pytest.fail(proc.stdout.read())
             time.sleep(0.1)
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    """A running preview of the annual report on a copy of config/ (module scope: one server for the flow)."""
+    tmp = tmp_path_factory.mktemp("preview")
+    config = tmp / "config"
+    copy_config(config)
+    proc, url = start_preview(["annual", "--period", "2023", "--config", str(config / "beijing")], tmp)
     yield {"url": url, "period_file": config / "beijing" / "periods" / "annual-2023.yaml", "config": config / "beijing",
            "tmp": tmp}
     proc.terminate()

@@ -27,6 +27,7 @@ import pytest
 
 from reportgen.errors import ConfigError
 from reportgen.schedule.config import load_schedule
+from reportgen.schedule.history import local_time
 from reportgen.schedule.mail import Mailer
 from reportgen.schedule.runner import Outcome, Runner, latest_fire, period_for
 
@@ -257,14 +258,16 @@ def test_a_failing_district_is_retried_and_reported_while_the_others_are_deliver
     assert len(attachments) == 16 and sorted(rcpts) == ["analyst@example.gov.cn", "archive@example.gov.cn",
                                                          "chief@example.gov.cn"]
     assert sorted(a.get_filename() for a in attachments) == sorted(f"{d}.pdf" for d in ALL16)
-    assert msg["Subject"] == "2023-09 monthly：16 份报告（全部生成）"
+    assert msg["Subject"] == "2023年9月“接诉即办”考核期工作情况分析（16 个区）"
+    remade = "其中本次重新生成的是东城区，其余各区的报告与上次生成的相同。"   # one district's inputs changed: only it
+    assert remade in msg.get_body(("plain",)).get_content()
     pdf = next(a for a in attachments if a.get_filename() == "密云区.pdf").get_content()
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == \
         next(o["sha256"] for o in again.outputs if o["district"] == "密云区")
     history = subprocess.run([sys.executable, "-m", "reportgen.cli", "schedule", "history", "--config", str(city)],
                              capture_output=True, text=True, cwd=city.parent.parent)
-    assert "briefs 触发 2023-09-19T06:00:00+08:00 期间 2023-09 partial" in history.stdout
-    assert "失败 东城区：配置错误：" in history.stdout
+    assert "│   #1 │ briefs │ 2023-09-19 06:00 │ 2023年9月考核期 │ 部分失败 │ 15 份，失败 1 │" in history.stdout
+    assert "\n#1 东城区：配置错误：" in history.stdout
 
 
 # --- configuration and the service ---------------------------------------------------------------------
@@ -342,7 +345,7 @@ def test_too_large_attachments_are_sent_as_links(city, smtp_server):
     assert run.status == "done"
     [(rcpts, msg)] = sink.messages
     assert list(msg.iter_attachments()) == []
-    body = msg.get_content()
+    body = msg.get_body(("plain",)).get_content()
     assert "超过 0.0001 MB，改为链接" in body
     assert f"  密云区：https://reports.example.gov.cn/{Path(run.outputs[14]['path']).as_posix()}" in body
 
@@ -360,8 +363,10 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.raw: list[bytes] = []                       # as it came over the wire (an .eml)
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.original_content or envelope.content)
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
@@ -412,7 +417,7 @@ def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(ci
     assert (third.exit_code, third.stdout) == (0, "没有到期的作业。\n")
     [(rcpts, msg)] = sink.messages                        # delivered exactly once
     assert sorted(rcpts) == ["analyst@example.gov.cn", "archive@example.gov.cn", "chief@example.gov.cn"]
-    assert msg["Subject"] == "2023-09 monthly：1 份报告（全部生成）"
+    assert msg["Subject"] == "密云区2023年9月“接诉即办”考核期工作情况分析"
     [attachment] = list(msg.iter_attachments())
     assert attachment.get_filename() == "密云区.pdf"
     assert hashlib.sha256(attachment.get_content()).hexdigest() == run1.outputs[0]["sha256"]
@@ -422,8 +427,8 @@ def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(ci
     assert (run1.status, run1.delivery) == ("undelivered", "superseded")   # recorded as not delivered
     assert run1.delivery_error.endswith("（已由运行 #2 送达。）")
     shown = _due(city, "history").stdout
-    assert "#1 briefs 触发 2023-09-19T06:00:00+08:00 期间 2023-09 undelivered 用时" in shown
-    assert "邮件 superseded（发送 1 次）" in shown and "邮件 sent（发送 1 次）" in shown
+    assert "│   #1 │ briefs │ 2023-09-19 06:00 │ 2023年9月考核期 │ 未送达 │ 1 份" in shown
+    assert "│ 未送达，已由之后的运行送达（1 次） │" in shown and "│ 已发送（1 次）" in shown
 
 
 @pytest.fixture
@@ -494,7 +499,7 @@ def test_resend_sends_a_runs_reports_again_or_says_why_not(city, smtp_later):
     assert resent.stdout == (f"已重发运行 #{run.id}（briefs 期间 2023-09）：2 份报告，发给 analyst@example.gov.cn、"
                              "chief@example.gov.cn，抄送 archive@example.gov.cn。\n")
     rcpts, msg = sink.messages[-1]
-    assert len(sink.messages) == 2 and msg["Subject"] == "【重发】2023-09 monthly：2 份报告（全部生成）"
+    assert len(sink.messages) == 2 and msg["Subject"] == "【重发】2023年9月“接诉即办”考核期工作情况分析（2 个区）"
     assert sorted(a.get_filename() for a in msg.iter_attachments()) == ["密云区.pdf", "延庆区.pdf"]
     assert r.history.get(run.id).delivery_attempts == 2
 
@@ -546,7 +551,7 @@ Runner(load_schedule(city), city, clock=Clock(), renderer=hangs, base_dir=city.p
     assert (stuck.status, stuck.owner) == ("running", f"{socket.gethostname()}:{proc.pid}")
     [run] = r.run_due()
     assert (run.id, run.status, len(run.outputs), run.owner, run.lease_until) == (stuck.id, "done", 1, None, None)
-    assert f"（上次运行的进程 {socket.gethostname()}:{proc.pid} 未完成就已停止（租约至 {stuck.lease_until}），" \
+    assert f"（上次运行的进程 {socket.gethostname()}:{proc.pid} 未完成就已停止（租约至 {local_time(stuck.lease_until)}），" \
            f"由 {socket.gethostname()}:{os.getpid()} 接手重做。）" in run.error
     assert stand_in.calls == [("2023-09", ["密云区"])]
 
@@ -612,7 +617,8 @@ def test_errors_inside_a_run_end_it_failed_never_running(city, smtp_later):
                          f"（{city / 'periods/templates/gone.yaml'}）不存在，期间文件 {city / 'periods/monthly-2023-11.yaml'} "
                          "也还没有，无法生成 2023-11 的报告。请改正 period_template，或自己写好该期间文件。")
     [(rcpts, notice)] = sink.messages                     # and the failure notice says so
-    assert rcpts == ["ops@example.gov.cn"] and notice["Subject"] == "【失败】2023-11 monthly：全部失败"
+    # no period file to take the title from: the period names the report
+    assert rcpts == ["ops@example.gov.cn"] and notice["Subject"] == "【失败】密云区2023年11月考核期报告：全部失败"
     assert "period_template" in notice.get_content()
     assert [x.status for x in r.history.runs()] == ["failed", "failed"]
 
@@ -627,14 +633,14 @@ def test_errors_inside_a_run_end_it_failed_never_running(city, smtp_later):
      "输出路径模式 “out/{report}-{period}/brief.pdf” 中没有 {district}：作业要为 2 个区各生成一份报告，它们会写进同一个文件、互相覆盖。"
      "请加入 {district}，如 out/{report}-{period}/{district}.pdf。"),
     ("all", "out/{report}-{month}/{district}.pdf",
-     "输出路径模式 “out/{report}-{month}/{district}.pdf” 中的 {month} 不是可用的占位符；可用的有 {report}、{period}、"
+     "输出路径模式 “out/{report}-{month}/{district}.pdf” 中的 {month} 不是可用的占位符；可用的有 {report}、{period}、{period_label}、"
      "{district}（不带格式）。"),
     ("all", "out/{report}/{district}.pdf",
      "输出路径模式 “out/{report}/{district}.pdf” 中没有 {period}：下一期的报告会覆盖这一期的。"
      "请加入 {period}，如 out/{report}-{period}/{district}.pdf。"),
     ("all", "out/{report}-{period}/{district.pdf",
      "输出路径模式 “out/{report}-{period}/{district.pdf” 的花括号不成对：占位符写成 {district} 这样，"
-     "可用的有 {report}、{period}、{district}。"),
+     "可用的有 {report}、{period}、{period_label}、{district}。"),
 ])
 def test_an_output_pattern_that_does_not_separate_the_reports_is_refused(city, districts, output, problem):
     write_schedule(city, districts=districts)
@@ -803,9 +809,9 @@ def test_a_job_with_formats_writes_the_docx_and_xlsx_beside_each_pdf_and_mails_w
     assert attachments["密云区.docx"].get_content_type() == \
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert attachments["密云区.docx"].get_content() == Path(out["files"]["docx"]["path"]).read_bytes()
+    assert attachments["密云区.docx"]["Content-Type"].params["name"] == "密云区.docx"      # the encoded-word form too
     body = msg.get_body(("plain",)).get_content()
-    assert "附件为 1 份报告的 PDF、Word 文件，共 2 个（合计" in body
-    assert f"  密云区：密云区.pdf、密云区.docx（{out['pages']} 页）" in body
+    assert "\n附件：\n  密云区：密云区.pdf、密云区.docx\n" in body
     # the next firing of the same period: nothing changed, nothing rendered or sent
     clock.t = at("2023-09-20T06:00")
     [same] = r.run_due()
@@ -821,7 +827,7 @@ def test_a_job_with_formats_writes_the_docx_and_xlsx_beside_each_pdf_and_mails_w
 @pytest.mark.parametrize("formats, attach, problem", [
     ("[docx]", None, "第 12 行，键 jobs[0].formats：formats [docx] 中没有 pdf：PDF 是每份报告的正式文件，"
                      "Word、Excel 写在它旁边。请写成 [pdf, docx] 这样。"),
-    ("[pdf, doc]", None, "第 12 行，键 jobs[0].formats[1]：应为以下之一：'pdf'"),
+    ("[pdf, doc]", None, "第 12 行，键 jobs[0].formats[1]：应为以下之一：pdf、docx、xlsx，实际为“doc”。"),
     ("[pdf]", "[pdf, xlsx]", "键 jobs[0]：delivery.attach 要发送 xlsx，但作业的 formats 只生成 pdf：请在 formats 中加入 xlsx。"),
 ])
 def test_formats_and_attachments_are_checked(city, formats, attach, problem):
@@ -830,3 +836,211 @@ def test_formats_and_attachments_are_checked(city, formats, attach, problem):
     with pytest.raises(ConfigError) as exc:
         load_schedule(city)
     assert problem in str(exc.value), str(exc.value)
+
+
+# --- what a recipient sees: human names, the key figures, attachments that decode (issue 20, item 6) -------------
+
+def _without_output(city: Path) -> None:
+    """The job without its own output pattern: the default one, whose file names are the recipients'."""
+    f = city / "schedule.yaml"
+    f.write_text("".join(line for line in f.read_text(encoding="utf-8").splitlines(keepends=True)
+                         if not line.startswith("    output: ")), encoding="utf-8")
+
+
+def test_the_report_mail_names_the_report_and_shows_its_key_figures_as_printed(city, smtp_server, tmp_path):
+    """The done-when of issue 20 item 6: an .eml from a real render and a real SMTP server has the human subject,
+    an HTML body with the period's key figures (and a plain-text alternative), and attachment names that decode
+    in Python's email parser in both forms (RFC 2231 and RFC 2047 encoded words); no job id, ISO time or hash."""
+    import json
+    import re
+    from email.header import decode_header, make_header
+    from email.parser import BytesParser
+
+    import pymupdf
+
+    port, sink = smtp_server
+    write_schedule(city, districts="[朝阳区]", port=port)
+    _without_output(city)
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp))
+    [run] = r.run_due()
+    assert run.status == "done", run.failures
+    name = "朝阳区2023年9月考核期工作情况分析.pdf"
+    pdf = city.parent.parent / "out" / "monthly-2023-09" / name
+    assert run.outputs[0]["path"] == str(pdf) and pdf.is_file()
+    eml = tmp_path / "report.eml"
+    [raw] = sink.raw
+    eml.write_bytes(raw)
+    msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert msg["Subject"] == "朝阳区2023年9月“接诉即办”考核期工作情况分析"
+    assert msg.get_content_type() == "multipart/mixed"
+    html = msg.get_body(("html",)).get_content()
+    plain = msg.get_body(("plain",)).get_content()
+    # the key figures: those the render recorded in the PDF's manifest, each as the PDF prints it
+    figures = {f["label"]: f["text"] for f in json.loads(pdf.with_name(pdf.stem + ".figures.json")
+                                                         .read_text(encoding="utf-8"))["summary"]["key_figures"]}
+    assert figures == {"受理诉求量": "134187件", "环比": "上升0.21%", "综合成绩": "96.61分", "排名": "第2位"}
+    text = re.sub(r"\s", "", "".join(page.get_text() for page in pymupdf.open(str(pdf))))
+    assert "受理“12345”市民服务热线群众诉求134187件，环比上升0.21%" in text
+    assert "综合成绩96.61分，排名第2位" in text
+    for label, shown in figures.items():
+        assert f'>{label}</th>' in html and f'text-align:right">{shown}</td>' in html
+    assert plain == ("各位好：\n\n现发送朝阳区2023年9月“接诉即办”考核期工作情况分析，见附件。\n\n"
+                     "本期主要数字（摘自报告）：\n  朝阳区：受理诉求量134187件，环比上升0.21%，综合成绩96.61分，排名第2位\n\n"
+                     f"附件：\n  朝阳区：{name}\n")
+    # no number the PDF does not print; no job id, ISO time or checksum
+    body_text = re.sub(r"<[^>]+>", "", html.split("<body", 1)[1].split(">", 1)[1])
+    for body in (plain, body_text):
+        assert set(re.findall(r"\d+(?:\.\d+)?", body)) <= set(re.findall(r"\d+(?:\.\d+)?", text))
+        assert "briefs" not in body and not re.search(r"\d{4}-\d{2}-\d{2}|[0-9a-f]{12}", body)
+    # the attachment's name in both forms, each decoded by the parser
+    [part] = list(msg.iter_attachments())
+    assert part.get_filename() == name                                   # Content-Disposition: filename*= (RFC 2231)
+    assert part["Content-Type"].params["name"] == name                   # Content-Type: name="=?utf-8?b?…?=" (RFC 2047)
+    head = raw.split(b"JVBERi0", 1)[0].decode("ascii").rsplit("\n--=", 1)[1]   # the attachment's headers, as sent
+    assert "filename*0*=utf-8''" in head and ' name="=?utf-8?b?' in head
+    assert all(len(line) <= 78 for line in head.splitlines())
+    old = email.message_from_bytes(raw)                                   # the compat32 parser
+    [old_part] = [p for p in old.walk() if p.get_content_maintype() == "application"]
+    assert old_part.get_filename() == name
+    assert str(make_header(decode_header(old_part.get_param("name")))) == name
+    assert hashlib.sha256(part.get_content()).hexdigest() == run.outputs[0]["sha256"]
+
+
+def test_a_mail_repeats_only_figures_the_pdf_prints(city, smtp_server):
+    """A key figure whose sentence an analyst replaced is not in the PDF: the mail leaves it out."""
+    port, sink = smtp_server
+    write_schedule(city, districts="[延庆区]", port=port)
+    folder = city / "periods" / "monthly-2023-09" / "延庆区"
+    folder.mkdir()
+    (folder / "brief.yaml").write_text("commentary:\n  total.text:\n    replace: 本考核期我区诉求总量平稳。\n",
+                                       encoding="utf-8")
+    [run] = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp)).run_due()
+    assert run.status == "done", run.failures
+    [(_, msg)] = sink.messages
+    plain = msg.get_body(("plain",)).get_content()
+    assert "  延庆区：综合成绩" in plain and "受理诉求量" not in plain and "环比" not in plain
+    assert "受理诉求量" not in msg.get_body(("html",)).get_content()
+
+
+# --- status you can read (issue 20, item 7) -------------------------------------------------------------------
+
+def test_status_and_history_are_tables_in_one_time_format_never_cut_at_80_columns(city):
+    import time_machine
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    write_schedule(city, districts="[密云区, 延庆区]", delivery=False)
+    clock = FakeClock(at("2023-09-19T06:00"))
+    r = runner(city, clock, StandIn())
+    r.run_due()
+    clock.t = at("2023-10-19T06:00")                     # the October data is not there yet
+    r.run_due()
+    r.history.update(1, seconds=12.3)                     # the stand-in's time taken, fixed for the expected lines
+
+    def cli(*args: str):
+        with time_machine.travel(at("2023-10-20T08:00"), tick=False):
+            return CliRunner().invoke(main, ["schedule", *args, "--config", str(city)], env={"COLUMNS": "80"},
+                                      catch_exceptions=False)
+
+    status = cli("status")
+    assert status.exit_code == 0, status.output
+    assert status.stdout.splitlines() == STATUS_TABLE
+    history = cli("history")
+    assert history.exit_code == 0, history.output
+    data = ROOT / "data" / "generated" / "assessment"
+    assert history.stdout.splitlines() == [*HISTORY_TABLE, f"#2 等待数据：{data}/units-2023-10K.parquet、"
+                                           f"{data}/districts-2023-10K.parquet、{data}/city-2023-10K.parquet"]
+    assert max(len(line) for line in status.stdout.splitlines()) == 138 > 80     # whole, at 80 columns too
+
+
+STATUS_TABLE = [
+    "                                                     定时作业（时间为 Asia/Shanghai）",
+    "┏━━━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━┓",
+    "┃ 作业   ┃ 报告    ┃ 区             ┃ 定时（cron） ┃ 下次运行         ┃ 最近一次触发     ┃ 期间             ┃ 结果     ┃ 报告份数 ┃ 邮件 ┃",
+    "┡━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━┩",
+    "│ briefs │ monthly │ 密云区、延庆区 │ 0 6 19 * *   │ 2023-11-19 06:00 │ 2023-10-19 06:00 │ 2023年10月考核期 │ 等待数据 │ —        │ —    │",
+    "└────────┴─────────┴────────────────┴──────────────┴──────────────────┴──────────────────┴──────────────────┴──────────┴──────────┴──────┘",
+]
+HISTORY_TABLE = [
+    "                                         运行记录（时间为 Asia/Shanghai）",
+    "┏━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━┳━━━━━━┳━━━━━━━━━━┓",
+    "┃ 编号 ┃ 作业   ┃ 触发时间         ┃ 期间             ┃ 结果     ┃ 报告份数 ┃ 用时（秒） ┃ 尝试 ┃ 邮件 ┃ 发送时间 ┃",
+    "┡━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━╇━━━━━━╇━━━━━━━━━━┩",
+    "│   #2 │ briefs │ 2023-10-19 06:00 │ 2023年10月考核期 │ 等待数据 │ —        │          — │    1 │ —    │ —        │",
+    "│   #1 │ briefs │ 2023-09-19 06:00 │ 2023年9月考核期  │ 完成     │ 2 份     │       12.3 │    1 │ —    │ —        │",
+    "└──────┴────────┴──────────────────┴──────────────────┴──────────┴──────────┴────────────┴──────┴──────┴──────────┘",
+]
+
+
+def test_history_says_when_there_are_no_runs(city):
+    write_schedule(city)
+    assert _due(city, "history").stdout == "没有运行记录。\n"
+    assert _due(city, "history", "--job", "briefs").stdout == "作业 briefs 没有运行记录。\n"
+
+
+def test_the_service_logs_each_run_with_its_time_and_its_job(city, monkeypatch):
+    import io
+
+    import time_machine
+
+    from reportgen.schedule import runner as runner_module
+    from reportgen.schedule.service import configure_logging, fire
+
+    write_schedule(city, districts="[密云区, 延庆区]", delivery=False)
+    monkeypatch.setattr(runner_module, "render_districts",
+                        lambda job, period, profile_dir, paths, on_done=None: StandIn()(job, period, profile_dir, paths))
+    stream = io.StringIO()
+    handler = configure_logging(TZ, stream)
+    try:
+        with time_machine.travel(at("2023-09-19T06:00:20"), tick=False):
+            fire(str(city), "briefs", str(city.parent.parent))
+        with time_machine.travel(at("2023-10-19T06:00:05"), tick=False):
+            fire(str(city), "briefs", str(city.parent.parent))
+        (city / "schedule.yaml").write_text("jobs: [", encoding="utf-8")
+        with time_machine.travel(at("2023-10-19T06:30"), tick=False):
+            fire(str(city), "briefs", str(city.parent.parent))          # an error is logged, the service goes on
+    finally:
+        import logging
+
+        logging.getLogger("reportgen.schedule").removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "2023-09-19 06:00 作业 briefs 2023年9月考核期：完成（2 份报告）"
+    assert lines[1].startswith("2023-10-19 06:00 作业 briefs 2023年10月考核期：等待数据（0 份报告）；等待数据：")
+    assert lines[2].startswith("2023-10-19 06:30 作业 briefs：配置错误：") and "schedule.yaml" in lines[2]
+
+
+# --- each district's own fingerprint: one district's changed case renders that district only ----------------------
+
+def test_one_districts_changed_case_renders_only_that_district(city):
+    write_schedule(city, cron="0 6 19-23 * *", delivery=False)
+    clock = FakeClock(at("2023-09-19T06:00"))
+    stand_in = StandIn()
+    r = runner(city, clock, stand_in)
+    [first] = r.run_due()
+    assert (first.status, len(first.outputs), stand_in.calls) == ("done", 16, [("2023-09", ALL16)])
+    folder = city / "periods" / "monthly-2023-09" / "延庆区"
+    folder.mkdir()
+    (folder / "case.md").write_text("延庆区的典型案例。\n", encoding="utf-8")
+    clock.t = at("2023-09-20T06:00")
+    [second] = r.run_due()
+    assert second.status == "done" and stand_in.calls[-1] == ("2023-09", ["延庆区"])      # that district only
+    assert [o["district"] for o in second.outputs] == ALL16                               # the period's 16 reports
+    before = {o["district"]: o for o in first.outputs}
+    assert all(o == before[o["district"]] for o in second.outputs if o["district"] != "延庆区")
+    assert next(o for o in second.outputs if o["district"] == "延庆区")["run"] == second.id
+    clock.t = at("2023-09-21T06:00")
+    [third] = r.run_due()
+    assert third.status == "unchanged" and len(stand_in.calls) == 2
+    # what every district reads (the period file) changed: all 16 again
+    period_file = city / "periods" / "monthly-2023-09.yaml"
+    period_file.write_text(period_file.read_text(encoding="utf-8") + "# 改过\n", encoding="utf-8")
+    clock.t = at("2023-09-22T06:00")
+    [fourth] = r.run_due()
+    assert fourth.status == "done" and stand_in.calls[-1] == ("2023-09", ALL16)
+    # the schedule itself is not read by a render: changing it renders nothing again
+    f = city / "schedule.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("recheck: 30m", "recheck: 20m"), encoding="utf-8")
+    clock.t = at("2023-09-23T06:00")
+    [fifth] = runner(city, clock, stand_in).run_due()
+    assert fifth.status == "unchanged" and len(stand_in.calls) == 3

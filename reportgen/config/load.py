@@ -384,10 +384,30 @@ def find_kind(profile_dir: Path, kind: str) -> Path:
                       SHARED_REPORTS / f"{kind}.yaml"):
         if candidate.is_file():
             return candidate
+    kinds = known_kinds(profile_dir)
+    guess = difflib.get_close_matches(kind, kinds, n=1, cutoff=0.6)
     raise ConfigError(
         f"配置错误：找不到报告类型 “{kind}” 的结构文件（查找了 {display_path(profile_dir / 'reports')} 和 "
-        f"{display_path(profile_dir.parent / 'reports')}）。"
+        f"{display_path(profile_dir.parent / 'reports')}）。" + (f"是否想写 “{guess[0]}”？" if guess else "")
+        + (f"可用的报告类型：{'、'.join(kinds)}。" if kinds else "")
     )
+
+
+def known_kinds(profile_dir: Path) -> list[str]:
+    """The report kinds a city can render: the structures (its own, beside it, shared) that name themselves as a
+    kind (``kind: annual`` in annual.yaml) — not an edition's structure that extends one (annual-2022.yaml)."""
+    import yaml
+
+    out: list[str] = []
+    for folder in (profile_dir / "reports", profile_dir.parent / "reports", SHARED_REPORTS):
+        for f in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+            try:
+                data = yaml.safe_load(f.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue
+            if isinstance(data, dict) and data.get("kind") == f.stem and f.stem not in out:
+                out.append(f.stem)
+    return out
 
 
 def district_names(profile: Profile) -> list[str]:
@@ -398,7 +418,7 @@ def check_district(profile: Profile, district: str, profile_dir: Path) -> None:
     names = district_names(profile)
     if district not in names:
         guess = difflib.get_close_matches(district, names, n=1, cutoff=0.3)
-        hint = f"是否想写 “{guess[0]}”？" if guess else f"可用的区：{'、'.join(names)}。"
+        hint = (f"是否想写 “{guess[0]}”？" if guess else "") + f"可用的区：{'、'.join(names)}。"
         raise ConfigError(f"配置错误：区 “{district}” 不在 {display_path(profile_dir / 'profile.yaml')} 的 districts 中。{hint}")
 
 

@@ -41,9 +41,17 @@ def tidy_spacing(text: str) -> str:
 
 def render_markdown(text: str, context: dict[str, Any] | None = None, where: str = "commentary") -> Markup:
     """Markdown (with optional figure slots) → safe HTML."""
-    if "{{" in text or "{%" in text:
+    if "{{" in text or "{%" in text or "{#" in text:
         try:
             text = _env.from_string(text).render(**(context or {}))
         except TemplateError as exc:
             raise ConfigError(f"配置错误：{where} 中引用的数据无法生成：{explain(exc, context or {})}。") from None
     return Markup(_md.render(tidy_spacing(text)))
+
+
+def evaluate(expr: str, context: dict[str, Any]) -> str | None:
+    """What the slot ``{{ expr }}`` prints now in ``context`` (None when it cannot be computed)."""
+    try:
+        return str(_env.from_string("{{ " + expr + " }}").render(**context))
+    except (TemplateError, ConfigError):
+        return None

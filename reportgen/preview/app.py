@@ -44,6 +44,7 @@ from starlette.routing import Route
 from ..config.load import display_path
 from ..workspace import TEMPLATES
 from ..errors import ReportError
+from ..narrative.slots import mark_copies, slot_forms, with_slots
 from . import edit
 from .session import Session
 
@@ -305,9 +306,13 @@ def create_app(session: Session, host: str | None = None, port: int | None = Non
         entry = cfg.period_file.commentary.get(base)
         text = getattr(entry, fieldname, None) if entry is not None else None
         overridden = text is not None
+        owner = para if para is not None else _para(base)       # a new before/after paragraph: its paragraph's
+        forms = slot_forms(owner.slots or {}) if owner is not None else []
         if text is None:
-            text = _plain(para.generated or para.html) if para is not None else ""
+            # the generated text with a slot for every figure it prints: an edit keeps following the data
+            text = with_slots(_plain(para.generated or para.html), forms) if para is not None else ""
         return JSONResponse({"id": pid, "source": text, "overridden": overridden,
+                             "slots": [{"slot": "{{ " + e + " }}", "text": t} for e, t in forms],
                              "file": display_path(_target(session, pid)[0])})
 
     async def _edit(fn, *args):
@@ -331,6 +336,11 @@ def create_app(session: Session, host: str | None = None, port: int | None = Non
         if not text.strip():
             return JSONResponse({"error": "文字为空，未保存。要恢复生成的段落，请用“恢复生成文本”。"}, status_code=400)
         path, create = _target(session, pid)
+        base = edit.split_id(pid)[0]
+        owner = _para(pid) or _para(base)
+        # a number typed instead of a slot remembers the figure it was copied from ({# 抄自 … #}): check finds it
+        # when the data has changed and the typed number has not
+        text = mark_copies(text, slot_forms(owner.slots or {})) if owner is not None else text
         await _edit(edit.set_text, path, pid, text, create)
         await asyncio.to_thread(session.rebuild)
         return JSONResponse({"ok": True, "version": session.state.version, "error": session.state.error})

@@ -118,8 +118,13 @@ def brief_total(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
     v: dict[str, Any] = {"requests": Amount(requests), "requests_change": None}
     if s.before is not None and s.before.requests:
         v["requests_change"] = Change(requests, s.before.requests, P)
-    ctx.para(f"{spec.id}.text", ctx.wording.render(ctx.params(spec, BriefTotalParams).wording,
-                                                   **ctx.base_vars(), **v), v)
+    pid = f"{spec.id}.text"
+    ctx.para(pid, ctx.wording.render(ctx.params(spec, BriefTotalParams).wording, **ctx.base_vars(), **v), v)
+    # the period's key figures, as printed (a summary of the brief — the scheduler's mail — repeats them)
+    ctx.key_figure("requests", "受理诉求量", lambda: v["requests"].jian, pid)
+    change = v["requests_change"]
+    if change is not None:
+        ctx.key_figure("requests_change", "环比", lambda: change.words("环比").removeprefix("环比"), pid)
 
 
 # --- 二、诉求办理情况 -------------------------------------------------------------------------
@@ -145,6 +150,8 @@ def brief_assessment(ctx: BuildContext, spec: SectionSpec, level: int) -> None:
         "rank": integer(rank, src, "位"),
     }
     ctx.para(f"{spec.id}.city", ctx.wording.render("brief.city", **ctx.base_vars(), **v), v)
+    ctx.key_figure("composite", "综合成绩", lambda: f"{v['composite']}分", f"{spec.id}.city")
+    ctx.key_figure("rank", "排名", lambda: f"第{v['rank']}位", f"{spec.id}.city")
     o = d.orders
     w: dict[str, Any] = {"counted": Amount(d.counted), "counted_change": None, "orders": None}
     if s.before is not None and s.before.counted:

@@ -19,6 +19,8 @@ from ..config.models import SectionSpec
 from ..config.sections import NoParams, SectionParams, register_params
 from ..errors import ConfigError
 from ..narrative import Footnotes, Wording, render_markdown
+from ..narrative.commentary import evaluate
+from ..narrative.slots import copies
 from ..numbers import cn_ordinal
 from ..periods import Period, parse_period
 from .document import Document, Figure, Heading, Para
@@ -195,9 +197,14 @@ class BuildContext:
     def analyst_text(self, pid: str, markdown: str, ctx: dict[str, Any], where: str) -> Para:
         """Analysts' Markdown as a paragraph; the numbers they typed are noted as given in the period file."""
         html = render_markdown(markdown, ctx, where)
-        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", markdown)
+        copied = dict(copies(markdown))
+        literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", markdown)
         for num in re.findall(r"\d+(?:\.\d+)?", literal):
-            provenance.note(num, num, "", provenance.Source("typed by an analyst", (("file", where),)))
+            filters: tuple = (("file", where),)
+            if num in copied:          # copied from a figure (the preview marked it): what that figure prints now
+                now = evaluate(copied[num], ctx)
+                filters += (("copied_from", copied[num]), ("now", now if now is not None else "（无法计算）"))
+            provenance.note(num, num, "", provenance.Source("typed by an analyst", filters))
         return Para(pid, html, overridden=True)
 
     def para(self, pid: str, generated: Markup | None, slots: dict[str, Any] | None = None) -> None:
@@ -205,6 +212,16 @@ class BuildContext:
         entry = self.cfg.period_file.commentary.get(pid)
         where = f"{display_path(self.cfg.commentary_file(pid))} 的 commentary.{pid}"
         ctx = {**self.base_vars(), **(slots or {})}
+        first = len(self.doc.blocks)
+        try:
+            self._para(pid, generated, slots, entry, where, ctx)
+        finally:
+            for block in self.doc.blocks[first:]:       # what a commentary here may cite (the preview's slots)
+                if isinstance(block, Para):
+                    block.slots = ctx
+
+    def _para(self, pid: str, generated: Markup | None, slots: dict[str, Any] | None, entry, where: str,
+              ctx: dict[str, Any]) -> None:
         if entry is None:
             if generated is not None:
                 self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated), slots)
@@ -232,6 +249,28 @@ class BuildContext:
             self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated), slots)
         if entry.after:
             self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where))
+
+    def key_figure(self, name: str, label: str, text: Callable[[], Any], where: str) -> None:
+        """A figure a summary of the report (the scheduler's mail) may repeat: ``text()`` as the block ``where`` (just
+        added) prints it.  Recorded in the manifest's ``summary`` only when the block's text holds it as is (an
+        analyst's commentary may have replaced the sentence), so that a summary never shows a figure the report
+        does not; formatting it again notes nothing."""
+        manifest = provenance.active()
+        if manifest is None:
+            return
+        before = manifest.take_pending()
+        shown = str(text())
+        manifest.discard_pending()
+        manifest.restore_pending(before)
+        block = next((b for b in reversed(self.doc.blocks) if getattr(b, "id", None) == where), None)
+        if block is None or not shown:
+            return
+        from html import unescape
+
+        plain = unescape(re.sub(r"<[^>]+>", "", str(block.html)))
+        if shown in plain:
+            manifest.summary.setdefault("key_figures", []).append(
+                {"name": name, "label": label, "text": shown, "where": where})
 
     def figure(self, fid: str, caption_key: str, spec: ChartSpec, note: str | None = None, **vars: Any) -> None:
         captions = self.cfg.kind.captions
@@ -266,8 +305,7 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compa
                 anchored[key] = remap.anchor
                 anchor_of[key] = cfg.taxonomy.remaps.index(remap)
     wording = Wording(templates, Footnotes(footnotes, anchored), origin)
-    title = pf.title or str(wording.env.from_string(kind.title).render(
-        year=period.year, period=period, city=cfg.profile.city, district=cfg.district))
+    title = document_title(cfg, period, wording)
     issuer = pf.issuer.replace("{district}", cfg.district or "")
     doc = Document(kind.kind, title, issuer, pf.date, pf.document_date.isoformat(), toc_levels=kind.toc_levels,
                    layout=kind.layout, subject=cfg.district or "")
@@ -277,6 +315,9 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compa
     for spec in kind.sections:
         ctx.build_section(spec, 1)
     ctx.para("closing", None)        # the analysts' closing paragraphs after the last section (commentary only)
+    manifest = provenance.active()
+    if manifest is not None:         # what a summary of it (the scheduler's mail) names it by
+        manifest.summary.update({"title": title, "district": cfg.district or "", "period": period.key})
     place_footnotes(doc, anchored, {s.id for s in _walk(kind.sections)},
                     lambda key, anchor: _unknown_anchor(cfg, anchor_of[key], anchor))
     unused = sorted(set(pf.commentary) - ctx.used_commentary)
@@ -286,6 +327,17 @@ def build_report(cfg: Config, store: RecordStore | None, data: Any = None, compa
             "请检查段落编号（可用 reportgen paragraphs 列出全部编号）。"
         )
     return doc
+
+
+def document_title(cfg: Config, period: Period | None = None, wording: Wording | None = None) -> str:
+    """The report's title as its first page prints it: the period file's ``title``, else the structure's template
+    (“10月“接诉即办”考核期工作情况分析”)."""
+    if cfg.period_file.title:
+        return cfg.period_file.title
+    period = period or parse_period(cfg.period_file.period, cfg.profile.assessment_day)
+    wording = wording or Wording({}, Footnotes({}))
+    return str(wording.env.from_string(cfg.kind.title).render(
+        year=period.year, period=period, city=cfg.profile.city, district=cfg.district))
 
 
 def _unknown_anchor(cfg: Config, index: int, anchor: str) -> ConfigError:

@@ -32,6 +32,8 @@ class Para:
     generated: Markup | None = None
     commentary: bool = True    # false: not a commentary paragraph (e.g. the typical case, edited in its case.md)
     kind: str = "para"
+    # the names a commentary of this paragraph may cite (the generated text's slots): the preview's editor
+    slots: dict | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -16,7 +16,9 @@ from ..config.load import load_model
 
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-PLACEHOLDERS = ("report", "period", "district")
+PLACEHOLDERS = ("report", "period", "period_label", "district")
+# the file a recipient opens is named as a person names it: 朝阳区2023年10月考核期工作情况分析.pdf
+DEFAULT_OUTPUT = "out/{report}-{period}/{district}{period_label}工作情况分析.pdf"
 Format = Literal["pdf", "docx", "xlsx"]
 
 
@@ -27,6 +29,12 @@ def parse_duration(text: str) -> timedelta:
     n, unit = int(m.group(1)), m.group(2)
     name = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]
     return timedelta(**{name: n})
+
+
+def period_key(job_period: str, period: str) -> str:
+    """A job's period as its period file names it: 2023-10K for the 考核期 2023-10 (``job_period`` assessment),
+    else as it is (2023-10, 2023)."""
+    return f"{period}K" if job_period == "assessment" else period
 
 
 def _looks_like_a_secret(name: str) -> bool:
@@ -116,7 +124,8 @@ class Job(_Strict):
         "assessment", description="触发时已结束的最近一期：考核期、自然月或年度")
     period_template: str | None = Field(
         None, description="期间文件不存在时据以生成的模板（相对于城市配置目录，{period} 等处代入）")
-    output: str = Field("out/{report}-{period}/{district}.pdf", description="输出路径模式")
+    output: str = Field(DEFAULT_OUTPUT, description="输出路径模式：{report}、{period}（2023-10）、{period_label}"
+                                                 "（2023年10月考核期）、{district}；文件名即收件人看到的附件名")
     formats: list[Format] = Field(["pdf"], description="每份报告生成的文件：pdf（必有），另可加 docx、xlsx，"
                                                      "与 PDF 同名、写在其旁")
     start: dt.date | None = Field(None, description="自哪天起的触发才执行（新作业不补做以前的期间）")
@@ -145,14 +154,14 @@ class Job(_Strict):
             fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(v) if name is not None]
         except ValueError:
             raise ValueError(f"输出路径模式 “{v}” 的花括号不成对：占位符写成 {{district}} 这样，"
-                             "可用的有 {report}、{period}、{district}") from None
+                             "可用的有 {report}、{period}、{period_label}、{district}") from None
         for name, spec, conv in fields:
             if name not in PLACEHOLDERS or spec or conv:
                 shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
                 raise ValueError(f"输出路径模式 “{v}” 中的 {shown} 不是可用的占位符；可用的有 {{report}}、{{period}}、"
-                                 "{district}（不带格式）")
+                                 "{period_label}、{district}（不带格式）")
         names = {name for name, _, _ in fields}
-        if "period" not in names:
+        if not names & {"period", "period_label"}:          # 2023-10 or 2023年10月考核期: one file per period
             raise ValueError(f"输出路径模式 “{v}” 中没有 {{period}}：下一期的报告会覆盖这一期的。"
                              "请加入 {period}，如 out/{report}-{period}/{district}.pdf")
         districts = info.data.get("districts", "all")

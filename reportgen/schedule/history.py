@@ -91,6 +91,20 @@ def _history_message(path: Path, exc: BaseException) -> str:
     return f"运行记录错误：定时作业的运行记录数据库 {path} {what}。"
 
 
+TIME_FORMAT = "%Y-%m-%d %H:%M"            # the one way a time is shown (status, history, mail, the service's log)
+
+
+def local_time(value: str | datetime | None, tz=None) -> str:
+    """A recorded time (ISO text or a datetime) as people read it, in the schedule's time zone: 2023-10-20 08:00
+    (“—” when there is none)."""
+    if not value:
+        return "—"
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if tz is not None and when.tzinfo is not None:
+        when = when.astimezone(tz)
+    return when.strftime(TIME_FORMAT)
+
+
 _SECRETS: set[str] = set()
 
 
@@ -241,7 +255,7 @@ class History:
                     "ELSE error END "
                     "WHERE id = ? AND status = ? AND owner IS ? AND lease_until IS ?",
                     (owner, lease_until.isoformat(),
-                     f"（上次运行的进程 {holder or '—'} 未完成就已停止（租约至 {until or '—'}），由 {owner} 接手重做。）",
+                     f"（上次运行的进程 {holder or '—'} 未完成就已停止（租约至 {local_time(until)}），由 {owner} 接手重做。）",
                      rid, status, holder, until))
                 if cur.rowcount == 1:
                     taken.append(_row(con.execute("SELECT * FROM runs WHERE id = ?", (rid,)).fetchone()))
@@ -284,6 +298,13 @@ class History:
             r = con.execute("SELECT * FROM runs WHERE job = ? AND period = ? AND status IN ('done', 'unchanged', "
                             "'undelivered') AND fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1", (job, period)).fetchone()
         return _row(r) if r else None
+
+    def period_runs(self, job: str, period: str) -> list[Run]:
+        """The job's runs of the period that recorded outputs, newest first."""
+        with self._conn() as con:
+            rows = con.execute("SELECT * FROM runs WHERE job = ? AND period = ? AND outputs IS NOT NULL "
+                               "AND outputs != '[]' ORDER BY id DESC", (job, period)).fetchall()
+        return [_row(r) for r in rows]
 
     def last_fire(self, job: str) -> str | None:
         with self._conn() as con:

@@ -24,8 +24,8 @@ from pathlib import Path
 from ..batch import BatchInterrupted
 from ..config.load import district_names, load_config
 from ..errors import ConfigError, ReportError
-from ..fingerprint import data_paths, fingerprint, sha256_file
-from .config import PLACEHOLDERS, Job, ScheduleFile, parse_duration
+from ..fingerprint import data_paths, district_fingerprints, district_folders, sha256_file
+from .config import PLACEHOLDERS, Job, ScheduleFile, parse_duration, period_key
 from .history import History, HistoryError, Run, output_files, register_secret_envs
 
 LEASE = timedelta(minutes=30)           # renewed while the run lasts; a dead holder on this host loses it at once
@@ -96,7 +96,7 @@ def ensure_period_file(job: Job, period: str, profile_dir: Path, fire: datetime)
         raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的 period_template “{job.period_template}”"
                           f"（{source}）{why}，期间文件 {target} 也还没有，无法生成 {period} 的报告。"
                           "请改正 period_template，或自己写好该期间文件。") from None
-    key = f"{period}K" if job.period == "assessment" else period
+    key = period_key(job.period, period)
     text = (template.replace("{period}", period).replace("{period_key}", key)
             .replace("{document_date}", fire.date().isoformat()))
     from ..render import write_atomic
@@ -128,8 +128,12 @@ def missing_inputs(job: Job, period: str, profile_dir: Path, district: str | Non
 def output_paths(job: Job, period: str, districts: list[str], base: Path) -> dict[str, Path]:
     """Each district's output file by the job's pattern (checked at load; checked again here, so that a
     pattern that does not separate the reports never lets one district overwrite another)."""
+    from ..batch import period_label
+
+    label = period_label(period_key(job.period, period))
     try:
-        paths = {d: Path(job.output.format(report=job.report, period=period, district=d)) for d in districts}
+        paths = {d: Path(job.output.format(report=job.report, period=period, period_label=label, district=d))
+                 for d in districts}
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的输出路径模式 “{job.output}” 无法代入"
                           f"（{exc.__class__.__name__}：{exc}）；可用的占位符有 "
@@ -296,19 +300,22 @@ class Runner:
                                 error=f"截至 {deadline:%Y-%m-%d %H:%M} 数据仍未到齐：" + "、".join(missing))
         self._renew()
         cfg = load_config(job.report, period, self.profile_dir, district=districts[0] if districts else None)
-        fp = fingerprint(self.profile_dir, data_paths(cfg))
+        # each district's own fingerprint: what every district reads and its own folder (brief.yaml, case.md)
+        every = list(dict.fromkeys([*district_names(cfg.profile), *districts]))
+        fps = district_fingerprints(self.profile_dir, data_paths(cfg), district_folders(cfg, every))
+        fps = {d: fps[d] for d in districts}
+        fp = _combined(fps)
         if any(s.database is not None for specs in cfg.period_file.sources.values() for s in specs):
             force = True                                   # a database may change unseen: always render
-        last = self.history.last_success(job.id, period)
-        if (not force and last is not None and last.fingerprint == fp and last.outputs
-                and {o["path"] for o in last.outputs} == {str(p) for p in paths.values()}
-                and all(set(output_files(o)) == set(job.formats) for o in last.outputs)
-                and _intact(last.outputs)):
-            # the same report as last time: sent only when last time's could not be
-            pending = last.status == "undelivered" and last.delivery == "failed"
-            return self._finish(run, job, "unchanged", t0, period=period, fingerprint=fp, outputs=last.outputs,
-                                districts=districts, mail=pending)
-        results = self.render(job, period, self.profile_dir, paths)
+        reusable = {} if force else self._reusable(job, period, paths, fps)
+        if districts and len(reusable) == len(districts):
+            # the same reports as last time: sent only when last time's could not be
+            last = self.history.last_success(job.id, period)
+            pending = last is not None and last.status == "undelivered" and last.delivery == "failed"
+            return self._finish(run, job, "unchanged", t0, period=period, fingerprint=fp,
+                                outputs=[reusable[d] for d in districts], districts=districts, mail=pending)
+        todo = {d: p for d, p in paths.items() if d not in reusable}      # only the districts whose inputs changed
+        results = self.render(job, period, self.profile_dir, todo)
         self._renew()
         backoff = parse_duration(job.retry.backoff)
         for attempt in range(2, job.retry.attempts + 1):
@@ -318,14 +325,27 @@ class Runner:
             self._sleep((backoff * 2 ** (attempt - 2)).total_seconds())
             results.update(self.render(job, period, self.profile_dir, failed))
             self._renew()
-        outputs = [{"district": d, "path": str(paths[d]), "sha256": sha256_file(paths[d]), "pages": r.pages,
-                    "seconds": round(r.seconds, 2),
+        made = {d: {"district": d, "path": str(paths[d]), "sha256": sha256_file(paths[d]), "pages": r.pages,
+                    "seconds": round(r.seconds, 2), "fingerprint": fps[d], "run": run.id,
                     "files": {f: {"path": str(p), "sha256": sha256_file(p)} for f, p in (r.files or {}).items()}}
-                   for d, r in results.items() if r.ok]
+                for d, r in results.items() if r.ok}
+        outputs = [reusable[d] if d in reusable else made[d] for d in districts if d in reusable or d in made]
         failures = {d: r.error for d, r in results.items() if not r.ok}
         status = "done" if not failures else ("partial" if outputs else "failed")
         return self._finish(run, job, status, t0, period=period, fingerprint=fp if not failures else None,
                             outputs=outputs, failures=failures, districts=districts)
+
+    def _reusable(self, job: Job, period: str, paths: dict[str, Path], fps: dict[str, str]) -> dict[str, dict]:
+        """District → its newest recorded output of the period when it can stand for this run's: made from the
+        same inputs (its own fingerprint), at this very path, in the job's formats, its files still with their
+        checksums.  Only the newest record of a district counts (an older file was written over since)."""
+        newest: dict[str, dict] = {}
+        for old in self.history.period_runs(job.id, period):
+            for o in old.outputs:
+                newest.setdefault(o.get("district", ""), o)
+        return {d: o for d, o in newest.items()
+                if d in paths and o.get("fingerprint") == fps.get(d) and o.get("path") == str(paths[d])
+                and set(output_files(o)) == set(job.formats) and _intact([o])}
 
     def _profile(self):
         from ..config.load import load_model
@@ -365,7 +385,7 @@ class Runner:
             return self._get(run.id)
         self._renew()
         try:
-            self.mailer.deliver(job, run)
+            self.mailer.deliver(job, run, title=self._title(job, run))
         except Exception as exc:  # noqa: BLE001 — whatever stopped the mail, the run says so and tries again
             why = "\n".join(exc.problems) if isinstance(exc, ReportError) else \
                 f"邮件发送失败：{exc.__class__.__name__}：{exc}。"
@@ -380,6 +400,20 @@ class Runner:
                                 owner=None, lease_until=None)
             self._supersede(run)
         return self._get(run.id)
+
+    def _title(self, job: Job, run: Run) -> str | None:
+        """The report's title as its PDF prints it (for a mail about a run that made no report; None when the
+        period's configuration cannot be read)."""
+        if not run.period:
+            return None
+        try:
+            from ..reports.build import document_title
+
+            districts = self._districts(job)
+            return document_title(load_config(job.report, run.period, self.profile_dir,
+                                              district=districts[0] if districts else None))
+        except Exception:  # noqa: BLE001 — the mail names the period instead
+            return None
 
     def _supersede(self, run: Run) -> None:
         """The period's report is delivered: earlier runs of it that could not be sent are not tried again."""
@@ -426,7 +460,7 @@ class Runner:
                 raise ReportError(f"无法重发：运行 #{run_id} 的输出 {p} 已与运行记录不符（sha256 已变，多半已被之后的运行"
                                   "重新生成）；为免发出另一份报告，请重发最近的运行（reportgen schedule history）。")
         try:
-            self.mailer.deliver(job, run, resend=True)
+            self.mailer.deliver(job, run, resend=True, title=self._title(job, run))
         except DeliveryError as exc:
             self.history.update(run.id, delivery_error=str(exc), delivery_attempts=run.delivery_attempts + 1)
             raise
@@ -436,6 +470,13 @@ class Runner:
         self.history.update(run.id, **fields)
         self._supersede(run)
         return self._get(run.id)
+
+
+def _combined(fps: dict[str, str]) -> str:
+    """The run's fingerprint: its districts' own, together."""
+    import hashlib
+
+    return hashlib.sha256("".join(f"{d}\0{fp}\n" for d, fp in sorted(fps.items())).encode()).hexdigest()
 
 
 def _intact(outputs: list[dict]) -> bool:

@@ -95,7 +95,7 @@ def test_the_fetcher_refuses_files_outside_the_project_and_the_network(tmp_path,
 
 def test_the_preview_listens_on_localhost_by_default():
     run = subprocess.run([sys.executable, "-m", "reportgen.cli", "preview", "--help"], capture_output=True, text=True)
-    assert "--host TEXT" in run.stdout and "[default: 127.0.0.1]" in run.stdout
+    assert "--host 文字" in run.stdout and "[缺省：127.0.0.1]" in run.stdout
 
 
 def test_the_preview_shows_the_same_hostile_text_inert(project_copy):

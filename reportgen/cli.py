@@ -91,7 +91,8 @@ def main() -> None:
 @main.command()
 @common
 @click.option("--out", type=click.Path(path_type=Path),
-              help="输出 PDF 路径（缺省为 out/<kind>-<period>.pdf）；--all-districts 时为输出文件夹（缺省为 out/<kind>-<period>/）。")
+              help="输出 PDF 路径（缺省为 out/<kind>-<period>.pdf；按区的报告为 out/<kind>-<period>/ 中按 --names 命名的文件）；"
+                   "几个区或 --all-districts 时为输出文件夹（缺省为 out/<kind>-<period>/）。")
 @click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), help="另存一份独立的 HTML。")
 @click.option("--docx", "docx_out", type=click.Path(path_type=Path, dir_okay=False),
               help="另存一份可编辑的 Word 文档（.docx，送审修改用；与 PDF 同一内容）。")
@@ -111,7 +112,7 @@ def main() -> None:
 @click.option("--formats", default="pdf", show_default=True, metavar="pdf[,docx][,xlsx]",
               help="--all-districts：每个区生成的文件，逗号分隔；docx、xlsx 与 PDF 同名，写在其旁。")
 @click.option("--names", default="{district}{period_label}工作情况分析", show_default=True,
-              help="--all-districts：每个区的文件名（不含 .pdf）；占位符 {district}、{period_label}（2023年9月考核期）、"
+              help="按区的报告：每个区的文件名（不含 .pdf；单份报告未给 --out 时也用它）；占位符 {district}、{period_label}（2023年9月考核期）、"
                    "{period}、{report}。")
 @_friendly
 def render(kind: str, period: str, config_dir: Path | None, out: Path | None, html_out: Path | None,
@@ -134,6 +135,7 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
         write_docx_file,
         write_xlsx_file,
     )
+    from .names import batch_paths, check_names
     from .render import write_atomic
 
     if out is not None and out.suffix.lower() in (".docx", ".doc", ".xlsx", ".html", ".htm"):
@@ -152,9 +154,13 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     district = several[0] if several else None
     if chosen != ("pdf",):
         raise click.UsageError("--formats 只用于 --all-districts；单份报告请用 --docx 文件名、--xlsx 文件名。")
+    if district and (problem := check_names(names)) is not None:
+        raise click.UsageError(problem)
     built = build(kind, period, config_dir, workers=workers, district=district)
-    name = f"{kind}-{period}" + (f"-{district}" if district else "")
-    out = out or Path("out") / f"{name}.pdf"
+    if out is None and district:        # the file the batch would make: out/monthly-2023-10/朝阳区2023年10月考核期….pdf
+        out = batch_paths(Path("out") / f"{kind}-{period}", [district], kind, period,
+                          built.cfg.period_file.period, names)[district]
+    out = out or Path("out") / f"{kind}-{period}.pdf"
     if out.is_dir():
         raise click.UsageError(f"--out {out} 是文件夹；生成单份报告时请给出 PDF 文件名。")
     job = None
@@ -204,7 +210,6 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
     from .batch import (
         BatchInterrupted,
         batch_plan,
-        check_names,
         print_table,
         record_done,
         render_many,
@@ -212,6 +217,7 @@ def _render_all(kind: str, period: str, config_dir: Path | None, out: Path | Non
         up_to_date_at,
     )
     from .config.load import check_district, default_config_dir, district_names, load_model
+    from .names import check_names
     from .config.models import Profile
     from .errors import ConfigError
 
@@ -416,7 +422,7 @@ def schedule_due(config_dir: Path | None, job: str | None, force: bool, no_mail:
     """运行此刻到期的作业一次后退出（供 cron 或 systemd timer 调用）；有失败、缺数据或未能发送的运行时退出码为 1。"""
     from .batch import BatchInterrupted
 
-    runner, _, _ = _runner(config_dir, mail=not no_mail)
+    runner, sched, _ = _runner(config_dir, mail=not no_mail)
     try:
         runs = runner.run_due(force=force, only=job)
     except BatchInterrupted as stop:
@@ -426,24 +432,16 @@ def schedule_due(config_dir: Path | None, job: str | None, force: bool, no_mail:
     if not runs:
         click.echo("没有到期的作业。")
     for r in runs:
-        click.echo(_run_line(r))
+        click.echo(_run_line(sched, r))
     if any(r.status in ("failed", "partial", "missing", "undelivered") for r in runs):
         sys.exit(1)
 
 
-from .schedule.show import DELIVERY_NAMES, STATUS_NAMES  # noqa: E402  (the words of status, history, due)
+def _run_line(sched, r) -> str:
+    """One run in the words of `due`: the job, the period as people name it, the result; each message below."""
+    from .schedule.service import run_line
 
-
-def _run_line(r) -> str:
-    """One run in the words of `due` and `resend`: status, outputs, failures, delivery, messages."""
-    line = f"#{r.id} {r.job} {r.period}：{r.status}（{STATUS_NAMES.get(r.status, r.status)}；{len(r.outputs)} 份，失败 {len(r.failures)}"
-    if r.delivery:
-        line += f"；邮件{DELIVERY_NAMES.get(r.delivery, r.delivery)}"
-    line += "）"
-    for text in (r.error, r.delivery_error if r.delivery != "sent" else None):
-        if text:
-            line += "\n  " + text.replace("\n", "\n  ")
-    return line
+    return f"#{r.id} " + run_line(sched, r, sep="\n  ")
 
 
 @schedule.command("resend")
@@ -455,7 +453,9 @@ def schedule_resend(config_dir: Path | None, run_id: int) -> None:
     runner, sched, _ = _runner(config_dir)
     run = runner.resend(run_id)
     d = sched.job(run.job).delivery
-    click.echo(f"已重发运行 #{run.id}（{run.job} 期间 {run.period}）：{len(run.outputs)} 份报告，发给 {'、'.join(d.to)}"
+    from .schedule.show import period_name
+
+    click.echo(f"已重发运行 #{run.id}（作业 {run.job} {period_name(sched, run)}）：{len(run.outputs)} 份报告，发给 {'、'.join(d.to)}"
                + (f"，抄送 {'、'.join(d.cc)}" if d.cc else "") + "。")
 
 

@@ -84,9 +84,13 @@ def printed(text: str, *parts: Any) -> Printed:
 
 
 def entries_in(value: Any, depth: int = 0) -> Iterator["Entry"]:
-    """The entries of every Printed value in ``value`` (slot dicts, lists, tuples)."""
+    """The entries of every Printed value in ``value`` (slot dicts, lists, tuples), and of every plain integer
+    there (a count of the period's data such as the number of districts listed, the report's year): a
+    commentary may print any slot."""
     if isinstance(value, Printed):
         yield from value.entries
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield Entry(str(value), str(value), "", "", {"measure": "integer slot"})
     elif depth < 4 and isinstance(value, dict):
         for v in value.values():
             yield from entries_in(v, depth + 1)

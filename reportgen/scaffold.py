@@ -96,10 +96,8 @@ def init_period(kind_name: str, period: str, profile_dir: Path, district: str | 
         if not template.is_file():
             raise ConfigError(f"配置错误：没有期间文件的模板 {display_path(template)}。请复制上一期的期间文件为 "
                               f"{display_path(target)}，并改正其中的 period、compare 与 sources。")
-        compare = p.year_before() if p.kind == "year" else p.previous()
-        text = (template.read_text(encoding="utf-8").replace("{period}", name).replace("{period_key}", key)
-                .replace("{compare}", compare.key)
-                .replace("{document_date}", (today or p.end).isoformat()))
+        text = period_text(template.read_text(encoding="utf-8"), template, name, key, today or p.end,
+                           profile.assessment_day)
         _write_new(target, text.encode("utf-8"), made)
     else:
         made.kept.append(target)
@@ -121,9 +119,28 @@ def init_period(kind_name: str, period: str, profile_dir: Path, district: str | 
             made.next_steps.append(f"数据文件 {display_path(path)} 还没有：请放入该文件，或把期间文件 sources.records 改为它的位置。")
     made.next_steps.append(f"检查期间文件 {display_path(target)}（发文日期、封面、各段落的 commentary）。")
     how = f" --district {district}" if district else ""
+    if district:                        # the file render writes without --out
+        from .names import batch_paths
+
+        pdf = batch_paths(Path("out") / f"{kind_name}-{name}", [district], kind_name, name, key)[district]
+    else:
+        pdf = Path("out") / f"{kind_name}-{name}.pdf"
     made.next_steps.append(f"生成：reportgen render {kind_name} --period {name}{how}；预览并撰写文字：reportgen preview "
-                           f"{kind_name} --period {name}{how}；核对数字：reportgen check 生成的 PDF。")
+                           f"{kind_name} --period {name}{how}；核对数字：reportgen check {pdf.as_posix()}。")
     return made
+
+
+def period_text(template: str, source: Path, name: str, key: str, document_date: dt.date, assessment_day: int) -> str:
+    """A period file from its template (``init`` and the scheduler): the placeholders filled in, and the template's
+    own opening comment (“由 reportgen init 据此生成 …”, about the template) replaced by where the file came from."""
+    p = parse_period(key, assessment_day)
+    compare = p.year_before() if p.kind == "year" else p.previous()
+    lines = template.splitlines(keepends=True)
+    while lines and lines[0].startswith("# 由 reportgen"):
+        lines.pop(0)
+    head = f"# 由 reportgen 据 {display_path(source)} 于 {dt.date.today().isoformat()} 生成，可直接修改；不会再被覆盖。\n"
+    return head + ("".join(lines).replace("{period}", name).replace("{period_key}", key)
+                   .replace("{compare}", compare.key).replace("{document_date}", document_date.isoformat()))
 
 
 def _assessment_templates(profile_dir: Path, folder: Path, key: str, period, made: Scaffold) -> None:
@@ -132,6 +149,7 @@ def _assessment_templates(profile_dir: Path, folder: Path, key: str, period, mad
 
     cfg = load_assessment_config(profile_dir)
     names = {"units": "各单位考评表", "districts": "各区考评表", "city": "全市汇总"}
+    rows = {"units": "每行一个单位", "districts": "每行一个区", "city": "全市一行"}
     for table, path in zip(("units", "districts", "city"), period_files(folder, key)):
         if path.exists():
             made.kept.append(path)
@@ -139,7 +157,7 @@ def _assessment_templates(profile_dir: Path, folder: Path, key: str, period, mad
         target = path.with_suffix(".xlsx")
         _write_new(target, _assessment_workbook(cfg, table, names[table], key), made)
         made.next_steps.append(f"把本期{names[table]}填入 {display_path(target)}（自“{names[table]}”页第 2 行起，"
-                               "每行一个单位；表头勿改，说明见“填写说明”页）。")
+                               f"{rows[table]}；表头勿改，说明见“填写说明”页）。")
     before = period.previous().key
     missing = [p for p in period_files(folder, before) if not p.exists()]
     if missing:

@@ -85,3 +85,26 @@ def assert_golden_text(pdf: Path, name: str) -> None:
         diff = "".join(list(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
                                                  f"golden/{name}.txt", "now", n=1))[:60])
         raise AssertionError(f"the text of {name} differs from tests/fixtures/golden/{name}.txt:\n{diff}")
+
+
+def fill_template(xlsx: Path, parquet: Path, period: str) -> None:
+    """An assessment template made by ``reportgen init`` filled in as an analyst does: the office's figures
+    typed in under its Chinese headers (the rows of ``parquet``, e.g. the sample's 2023-09K, as ``period``'s)."""
+    import duckdb
+    from openpyxl import load_workbook
+
+    from reportgen.assessment.models import load_assessment_config
+
+    table = xlsx.name.split("-")[0]
+    cols = load_assessment_config(ROOT / "config" / "beijing").columns(table)
+    wb = load_workbook(xlsx)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    key_of = {c.name: k for k, c in cols.items()}
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{parquet}')")
+    names = rel.columns
+    for rec in rel.fetchall():
+        row = dict(zip(names, rec))
+        row["period"] = period
+        ws.append([None if row.get(key_of[h]) is None else str(row[key_of[h]]) for h in header])
+    wb.save(xlsx)

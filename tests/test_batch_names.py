@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from reportgen.batch import NAME, batch_paths, check_names, period_label
+from reportgen.names import NAME, batch_paths, check_names, period_label
 
 from .conftest import ROOT
 

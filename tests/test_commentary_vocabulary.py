@@ -59,3 +59,39 @@ def test_a_commentary_paragraph_uses_the_generated_paragraphs_slots_and_filters(
     doc = build("annual", "2023", city, draw=False).doc
     after = next(b for b in doc.blocks if isinstance(b, Para) and b.id == "overview.reception.after")
     assert str(after.html) == "<p>全年受理2143.8万件，同比下降71.8%，受理诉求占比50.8%。</p>\n"
+
+
+def test_every_figure_a_commentary_cites_is_traced_before_after_and_instead_of_its_paragraph(tmp_path: Path):
+    """The class, not the example: every slot of every generated paragraph of the brief, cited in commentary
+    before it, after it and in its place, prints a number that ``reportgen check`` finds in that block's figures
+    (the figures cited after a paragraph were once printed untraced)."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    from reportgen.narrative.slots import slot_forms
+    from reportgen.pipeline import build
+    from reportgen.reports.document import Para
+
+    city = copy_config(tmp_path / "config")
+    doc = build("monthly", "2023-09", city, district="密云区", draw=False).doc
+    paras = [b for b in doc.blocks if isinstance(b, Para) and b.generated is not None and b.slots]
+    assert len(paras) >= 6
+    commentary, cited = {}, 0
+    for i, p in enumerate(paras):
+        forms = [e for e, _ in slot_forms(p.slots)]
+        cited += len(forms)
+        where = ("before", "after", "replace")[i % 3]
+        commentary[p.id] = {where: "本段引用：" + "、".join("{{ " + e + " }}" for e in forms) + "。"}
+    assert cited >= 40
+    (city / "periods" / "monthly-2023-09" / "密云区" / "brief.yaml").write_text(
+        yaml.safe_dump({"commentary": commentary}, allow_unicode=True), encoding="utf-8")
+    pdf = tmp_path / "brief.pdf"
+    cli = [sys.executable, "-m", "reportgen.cli"]
+    done = subprocess.run([*cli, "render", "monthly", "--period", "2023-09", "--district", "密云区", "--config", str(city),
+                           "--out", str(pdf)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    checked = subprocess.run([*cli, "check", str(pdf), "--config", str(city)], capture_output=True, text=True)
+    assert (checked.returncode, checked.stderr) == (0, ""), checked.stdout + checked.stderr
+    assert checked.stdout.endswith("全部数字均可追溯。\n") and "brief.yaml" not in checked.stdout, checked.stdout

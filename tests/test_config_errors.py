@@ -45,8 +45,8 @@ def test_wrong_type_names_key_path_expected_and_given(project_copy, monkeypatch)
           "params: {top_n: 10, sub_top_n: 5}\n    title2: x")
     _edit(project_copy.parent / "reports" / "annual.yaml", "precision: {wan: 1, pct: 1}", "precision: {wan: 一位, pct: 1}")
     assert _problems(project_copy) == [
-        "配置错误：文件 ../reports/annual.yaml 第 8 行，键 precision.wan：应为整数，实际为“一位”。",
-        "配置错误：文件 ../reports/annual.yaml 第 20 行，键 sections[1].title2：未知的键 “title2”，是否想写 “title”？",
+        f"配置错误：文件 {project_copy.parent}/reports/annual.yaml 第 8 行，键 precision.wan：应为整数，实际为“一位”。",
+        f"配置错误：文件 {project_copy.parent}/reports/annual.yaml 第 20 行，键 sections[1].title2：未知的键 “title2”，是否想写 “title”？",
     ]
 
 

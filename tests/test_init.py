@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from .conftest import ROOT, copy_config, pdftotext
+from .conftest import ROOT, copy_config, fill_template, pdftotext
 
 REPORTGEN = [sys.executable, "-m", "reportgen.cli"]
 SAMPLE = ROOT / "data" / "generated" / "assessment"
@@ -37,26 +37,6 @@ def office(tmp_path: Path) -> tuple[Path, Path]:
     return city, data
 
 
-def _fill(xlsx: Path, parquet: Path, period: str) -> None:
-    """The office's figures typed into the template under its Chinese headers (the sample's rows of 2023-09K,
-    as the period's)."""
-    from reportgen.assessment.models import load_assessment_config
-
-    table = xlsx.name.split("-")[0]
-    cols = load_assessment_config(ROOT / "config" / "beijing").columns(table)
-    wb = load_workbook(xlsx)
-    ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
-    key_of = {c.name: k for k, c in cols.items()}
-    rel = duckdb.sql(f"SELECT * FROM read_parquet('{parquet}')")
-    names = rel.columns
-    for rec in rel.fetchall():
-        row = dict(zip(names, rec))
-        row["period"] = period
-        ws.append([None if row.get(key_of[h]) is None else str(row[key_of[h]]) for h in header])
-    wb.save(xlsx)
-
-
 def test_init_fill_render_gives_the_brief(office, tmp_path):
     city, data = office
     made = run("init", "monthly", "--period", "2023-10", "--district", "朝阳区", "--config", str(city))
@@ -78,7 +58,7 @@ def test_init_fill_render_gives_the_brief(office, tmp_path):
                 "--out", str(tmp_path / "b.pdf"))
     assert empty.returncode == 2 and "units-2023-10K.xlsx 工作表 “各单位考评表”，只有表头，没有数据行。" in empty.stderr
     for name in ("units", "districts", "city"):
-        _fill(data / f"{name}-2023-10K.xlsx", SAMPLE / f"{name}-2023-09K.parquet", "2023-10K")
+        fill_template(data / f"{name}-2023-10K.xlsx", SAMPLE / f"{name}-2023-09K.parquet", "2023-10K")
     out = tmp_path / "朝阳区.pdf"
     done = run("render", "monthly", "--period", "2023-10", "--district", "朝阳区", "--config", str(city), "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -99,7 +79,7 @@ def test_missing_previous_tables_are_an_error_unless_the_period_file_says_otherw
         f.unlink()
     assert run("init", "monthly", "--period", "2023-10", "--district", "朝阳区", "--config", str(city)).returncode == 0
     for name in ("units", "districts", "city"):
-        _fill(data / f"{name}-2023-10K.xlsx", SAMPLE / f"{name}-2023-09K.parquet", "2023-10K")
+        fill_template(data / f"{name}-2023-10K.xlsx", SAMPLE / f"{name}-2023-09K.parquet", "2023-10K")
     out = tmp_path / "b.pdf"
     r = run("render", "monthly", "--period", "2023-10", "--district", "朝阳区", "--config", str(city), "--out", str(out))
     assert r.returncode == 2

@@ -64,12 +64,20 @@ def _open_editor(page):
 
 
 def _save(page, brief, text: str) -> str:
+    """Save ``text`` in the editor; the district's brief.yaml (a district's commentary is kept in its own folder)
+    once the save has written it — the paragraph may already be marked as the analyst's from an earlier save."""
+    import time
+
+    f = brief["city"] / "periods" / "monthly-2023-09" / "密云区" / "brief.yaml"
+    before = f.read_text(encoding="utf-8") if f.exists() else None
     page.locator(".editor textarea").fill(text)
     page.locator(".editor .save").click()
     page.wait_for_function(f"document.querySelector('.para[data-id=\"{PID}\"]').dataset.editable === 'analyst'",
                            timeout=30_000)
-    # a district's commentary is kept in its own folder's brief.yaml
-    return (brief["city"] / "periods" / "monthly-2023-09" / "密云区" / "brief.yaml").read_text(encoding="utf-8")
+    deadline = time.monotonic() + 30
+    while (f.read_text(encoding="utf-8") if f.exists() else None) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return f.read_text(encoding="utf-8")
 
 
 def _render_and_check(brief, name: str) -> tuple[str, subprocess.CompletedProcess]:

@@ -392,7 +392,7 @@ def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(ci
         first = _due(city, "due")
     assert first.exit_code == 1, first.output
     assert first.stdout.splitlines() == [
-        "#1 briefs 2023-09：undelivered（未送达；1 份，失败 0；邮件发送失败）",
+        "#1 作业 briefs 2023年9月考核期：未送达（1 份报告；邮件发送失败）",
         f"  邮件发送失败：无法连接 SMTP 服务器 127.0.0.1:{port}（ConnectionRefusedError：[Errno 111] Connection refused）。"
         "（第 1 次发送；2023-09-19 06:30 后再试）"]
     history = History(city.parent.parent / "schedule.sqlite")
@@ -413,7 +413,7 @@ def test_a_report_not_sent_while_smtp_is_down_is_delivered_once_when_it_is_up(ci
     finally:
         controller.stop()
     assert second.exit_code == 0, second.output
-    assert second.stdout.splitlines() == ["#2 briefs 2023-09：unchanged（未变化；1 份，失败 0；邮件已发送）"]
+    assert second.stdout.splitlines() == ["#2 作业 briefs 2023年9月考核期：未变化（1 份报告；邮件已发送）"]
     assert (third.exit_code, third.stdout) == (0, "没有到期的作业。\n")
     [(rcpts, msg)] = sink.messages                        # delivered exactly once
     assert sorted(rcpts) == ["analyst@example.gov.cn", "archive@example.gov.cn", "chief@example.gov.cn"]
@@ -496,7 +496,7 @@ def test_resend_sends_a_runs_reports_again_or_says_why_not(city, smtp_later):
     assert run.status == "done" and len(sink.messages) == 1
     resent = _due(city, "resend", str(run.id))
     assert resent.exit_code == 0, resent.output
-    assert resent.stdout == (f"已重发运行 #{run.id}（briefs 期间 2023-09）：2 份报告，发给 analyst@example.gov.cn、"
+    assert resent.stdout == (f"已重发运行 #{run.id}（作业 briefs 2023年9月考核期）：2 份报告，发给 analyst@example.gov.cn、"
                              "chief@example.gov.cn，抄送 archive@example.gov.cn。\n")
     rcpts, msg = sink.messages[-1]
     assert len(sink.messages) == 2 and msg["Subject"] == "【重发】2023年9月“接诉即办”考核期工作情况分析（2 个区）"
@@ -948,7 +948,8 @@ def test_status_and_history_are_tables_in_one_time_format_never_cut_at_80_column
     assert status.stdout.splitlines() == STATUS_TABLE
     history = cli("history")
     assert history.exit_code == 0, history.output
-    data = ROOT / "data" / "generated" / "assessment"
+    data = (ROOT / "data" / "generated" / "assessment").relative_to(Path.cwd()) if ROOT == Path.cwd() else \
+        ROOT / "data" / "generated" / "assessment"        # paths in messages: relative to the project
     assert history.stdout.splitlines() == [*HISTORY_TABLE, f"#2 等待数据：{data}/units-2023-10K.parquet、"
                                            f"{data}/districts-2023-10K.parquet、{data}/city-2023-10K.parquet"]
     assert max(len(line) for line in status.stdout.splitlines()) == 138 > 80     # whole, at 80 columns too

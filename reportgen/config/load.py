@@ -33,11 +33,13 @@ _TYPE_WORDS = {
 
 
 def display_path(path: Path) -> str:
-    """Paths in messages: relative to the working directory when inside it."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    """Paths in messages: relative to the working directory (the project) when inside it, else absolute — never
+    a climb of ``../..`` that a reader has to count."""
+    full = os.path.abspath(path)
+    here = os.getcwd()
+    if full == here or full.startswith(here.rstrip(os.sep) + os.sep):
+        return os.path.relpath(full, here)
+    return full
 
 
 def _key_path(loc: tuple) -> str:

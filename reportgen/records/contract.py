@@ -32,7 +32,6 @@ MAX_REPORTED = 20
 MAX_COUNT = 1_000_000_000
 MAX_TOTAL = 2**53 - 1      # the largest sum of counts the report computes exactly
 # other names of the columns, as analysts' exports head them (受理月份 for month, …): renamed on reading
-# other names of the columns, as analysts' exports head them (受理月份 for month, …): renamed on reading
 ALIASES = {text.split("（")[1].rstrip("）").split("，")[0]: col for col, text in FIELD_NAMES.items()} | {
     "数量": "count", "件数": "count", "受理时间": "received", "工单编号": "ticket_id"}
 

@@ -231,7 +231,7 @@ class BuildContext:
         # the generated text's numbers are printed only if the analyst did not replace it
         generated_numbers = manifest.take_pending() if manifest is not None else []
         if entry.before:
-            self.add(self.analyst_text(f"{pid}.before", entry.before, ctx, where))
+            self.add(self.analyst_text(f"{pid}.before", entry.before, ctx, where), ctx)
         if entry.replace is not None:
             if generated is not None and _CITES_GENERATED.search(entry.replace):
                 # the analyst continues the generated sentence in the same paragraph: "{{ generated }}上升的主要原因：…"
@@ -242,13 +242,13 @@ class BuildContext:
             else:
                 para = self.analyst_text(pid, entry.replace, ctx, where)
             para.generated = generated
-            self.add(para, slots)
+            self.add(para, ctx)
         elif generated is not None:
             if manifest is not None:
                 manifest.restore_pending(generated_numbers)
             self.add(Para(pid, Markup("<p>{}</p>").format(generated), generated=generated), slots)
         if entry.after:
-            self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where))
+            self.add(self.analyst_text(f"{pid}.after", entry.after, ctx, where), ctx)
 
     def key_figure(self, name: str, label: str, text: Callable[[], Any], where: str) -> None:
         """A figure a summary of the report (the scheduler's mail) may repeat: ``text()`` as the block ``where`` (just

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ..config.load import load_model
+from ..names import NAME, NAME_FIELDS
 
 DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
-PLACEHOLDERS = ("report", "period", "period_label", "district")
 # the file a recipient opens is named as a person names it: 朝阳区2023年10月考核期工作情况分析.pdf
-DEFAULT_OUTPUT = "out/{report}-{period}/{district}{period_label}工作情况分析.pdf"
+DEFAULT_OUTPUT = "out/{report}-{period}/" + NAME + ".pdf"
 Format = Literal["pdf", "docx", "xlsx"]
 
 
@@ -156,7 +156,7 @@ class Job(_Strict):
             raise ValueError(f"输出路径模式 “{v}” 的花括号不成对：占位符写成 {{district}} 这样，"
                              "可用的有 {report}、{period}、{period_label}、{district}") from None
         for name, spec, conv in fields:
-            if name not in PLACEHOLDERS or spec or conv:
+            if name not in NAME_FIELDS or spec or conv:
                 shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
                 raise ValueError(f"输出路径模式 “{v}” 中的 {shown} 不是可用的占位符；可用的有 {{report}}、{{period}}、"
                                  "{period_label}、{district}（不带格式）")

@@ -183,7 +183,7 @@ def report_name(title: str | None, job: Job, run: Run) -> str:
     when the title does not begin with it), or without one the period: '2023年10月考核期报告'."""
     import re
 
-    from ..batch import period_label
+    from ..names import period_label
     from ..periods import parse_period
 
     key = period_key(job.period, run.period or "")

@@ -22,10 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..batch import BatchInterrupted
-from ..config.load import district_names, load_config
+from ..config.load import display_path, district_names, load_config
 from ..errors import ConfigError, ReportError
 from ..fingerprint import data_paths, district_fingerprints, district_folders, sha256_file
-from .config import PLACEHOLDERS, Job, ScheduleFile, parse_duration, period_key
+from ..names import NAME_FIELDS
+from .config import Job, ScheduleFile, parse_duration, period_key
 from .history import History, HistoryError, Run, output_files, register_secret_envs
 
 LEASE = timedelta(minutes=30)           # renewed while the run lasts; a dead holder on this host loses it at once
@@ -82,7 +83,7 @@ def next_fire(job: Job, sched: ScheduleFile, now: datetime) -> datetime | None:
 
 # --- inputs ----------------------------------------------------------------------------------
 
-def ensure_period_file(job: Job, period: str, profile_dir: Path, fire: datetime) -> Path:
+def ensure_period_file(job: Job, period: str, profile_dir: Path, fire: datetime, assessment_day: int) -> Path:
     """The period file of this firing; created from the job's template when it does not exist yet
     (never overwritten: an analyst may have edited it)."""
     target = profile_dir / "periods" / f"{job.report}-{period}.yaml"
@@ -94,12 +95,12 @@ def ensure_period_file(job: Job, period: str, profile_dir: Path, fire: datetime)
     except (OSError, UnicodeDecodeError) as exc:
         why = "不存在" if isinstance(exc, FileNotFoundError) else f"无法读取（{exc.__class__.__name__}：{exc}）"
         raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的 period_template “{job.period_template}”"
-                          f"（{source}）{why}，期间文件 {target} 也还没有，无法生成 {period} 的报告。"
+                          f"（{display_path(source)}）{why}，期间文件 {display_path(target)} 也还没有，无法生成 {period} 的报告。"
                           "请改正 period_template，或自己写好该期间文件。") from None
-    key = period_key(job.period, period)
-    text = (template.replace("{period}", period).replace("{period_key}", key)
-            .replace("{document_date}", fire.date().isoformat()))
     from ..render import write_atomic
+    from ..scaffold import period_text
+
+    text = period_text(template, source, period, period_key(job.period, period), fire.date(), assessment_day)
 
     write_atomic(target, text.encode("utf-8"))
     return target
@@ -119,16 +120,16 @@ def missing_inputs(job: Job, period: str, profile_dir: Path, district: str | Non
             path = cfg.resolve(s.path)
             if key == "assessment":
                 key_ = parse_period(cfg.period_file.period, cfg.profile.assessment_day).key
-                missing += [str(f) for f in period_files(path, key_) if not f.exists()]
+                missing += [display_path(f) for f in period_files(path, key_) if not f.exists()]
             elif not path.exists():
-                missing.append(str(path))
+                missing.append(display_path(path))
     return missing
 
 
 def output_paths(job: Job, period: str, districts: list[str], base: Path) -> dict[str, Path]:
     """Each district's output file by the job's pattern (checked at load; checked again here, so that a
     pattern that does not separate the reports never lets one district overwrite another)."""
-    from ..batch import period_label
+    from ..names import period_label
 
     label = period_label(period_key(job.period, period))
     try:
@@ -137,7 +138,7 @@ def output_paths(job: Job, period: str, districts: list[str], base: Path) -> dic
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的输出路径模式 “{job.output}” 无法代入"
                           f"（{exc.__class__.__name__}：{exc}）；可用的占位符有 "
-                          + "、".join("{" + p + "}" for p in PLACEHOLDERS) + "。") from None
+                          + "、".join("{" + p + "}" for p in NAME_FIELDS) + "。") from None
     paths = {d: p if p.is_absolute() else base / p for d, p in paths.items()}
     if len(set(paths.values())) < len(paths):
         raise ConfigError(f"配置错误：schedule.yaml 作业 {job.id} 的输出路径模式 “{job.output}” 让几个区写进同一个文件；"
@@ -285,7 +286,7 @@ class Runner:
         now = self.clock.now()
         period = period_for(job, fire, self._profile().assessment_day)
         self.history.update(run.id, period=period, attempts=run.attempts + 1, outcome=None)
-        ensure_period_file(job, period, self.profile_dir, fire)
+        ensure_period_file(job, period, self.profile_dir, fire, self._profile().assessment_day)
         districts = self._districts(job)
         paths = output_paths(job, period, districts, self.base_dir)
         missing = missing_inputs(job, period, self.profile_dir, districts[0] if districts else None)

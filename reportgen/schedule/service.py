@@ -50,8 +50,9 @@ def configure_logging(tz, stream=None) -> logging.Handler:
     return _handler
 
 
-def run_line(sched, run) -> str:
-    """A run in the service's log: the job, the period as people name it, the result in words."""
+def run_line(sched, run, sep: str = "；") -> str:
+    """A run in the service's log (and in ``schedule due``'s lines, messages each on a line of its own: ``sep``):
+    the job, the period as people name it, the result in words."""
     from .show import DELIVERY_NAMES, STATUS_NAMES, period_name
 
     what = f"{len(run.outputs)} 份报告" + (f"，失败 {len(run.failures)} 个区（{'、'.join(run.failures)}）"
@@ -61,7 +62,7 @@ def run_line(sched, run) -> str:
     line = f"作业 {run.job} {period_name(sched, run)}：{STATUS_NAMES.get(run.status, run.status)}（{what}）"
     for text in (run.error, run.delivery_error if run.delivery != "sent" else None):
         if text:
-            line += "；" + " ".join(text.splitlines())
+            line += sep + (" " if sep == "；" else sep).join(text.splitlines())
     return line
 
 

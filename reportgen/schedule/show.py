@@ -18,7 +18,7 @@ DELIVERY_NAMES = {"sent": "已发送", "failed": "发送失败", "superseded": "
 
 def period_name(sched: ScheduleFile, run: Run) -> str:
     """The run's period as a reader names it (2023年9月考核期); as recorded when it cannot be named."""
-    from ..batch import period_label
+    from ..names import period_label
     from .config import period_key
 
     if not run.period:

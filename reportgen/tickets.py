@@ -9,7 +9,7 @@ GROUP BY turns them into records — a row per month, half-month bucket (``date`
 
 The GROUP BY is written once, in DuckDB's dialect, and transpiled with SQLGlot for the engine that holds the
 tickets: DuckDB over Parquet / CSV files (the default, embedded), PostgreSQL (tested), or Trino, Spark and
-ClickHouse (the same statement, transpiled; README).  Only aggregate rows leave the engine.
+ClickHouse (the same statement, transpiled; docs/design.md).  Only aggregate rows leave the engine.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def fetch_database_aggregate(src: DatabaseTickets, con: duckdb.DuckDBPyConnectio
     if not url:
         raise ConfigError(f"配置错误：{src.shown} 的连接串应在环境变量 {src.url_env} 中（不写进 YAML），该变量未设置。")
     if src.dialect != "postgres":
-        raise ConfigError(f"配置错误：{src.shown}：本机只连接 PostgreSQL；{src.dialect} 引擎请按 README 用其客户端执行 "
+        raise ConfigError(f"配置错误：{src.shown}：本机只连接 PostgreSQL；{src.dialect} 引擎请按 docs/design.md（Cluster engines）用其客户端执行 "
                           "`reportgen sql --dialect` 打印的语句，把结果导出为 Parquet 后作为数据文件使用。")
     import psycopg
     import pyarrow as pa

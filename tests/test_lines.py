@@ -50,7 +50,7 @@ def test_breaks_follow_the_rules_and_every_line_fits(text):
         chars = sum(len(a.text) for a in atoms[ln.start:ln.end])
         avail = BODY.width - (BODY.indent if k == 0 else 0)
         assert natural - sum(atoms[c].shrink for c in marks) - track * chars <= avail + 0.01, (text, k)
-        assert track <= MAX_TIGHTEN * BODY.size + 1e-9         # at most 0.07 em (README)
+        assert track <= MAX_TIGHTEN * BODY.size + 1e-9         # at most 0.07 em (docs/design.md)
     # a number with its unit is one atom: never split between lines
     for m in re.finditer(r"\d+(?:\.\d+)?(?:万件|件|%|年|月|个)", text):
         assert any(m.group() in a.text for a in atoms), m.group()

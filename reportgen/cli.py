@@ -396,7 +396,7 @@ def _runner(config_dir: Path | None, mail: bool = True):
 
     profile_dir = (config_dir or default_config_dir()).resolve()
     sched = load_schedule(profile_dir)
-    mailer = Mailer(sched.smtp) if (mail and sched.smtp) else None
+    mailer = Mailer(sched.smtp, tz=sched.tz) if (mail and sched.smtp) else None
     return Runner(sched, profile_dir, mailer=mailer), sched, profile_dir
 
 
@@ -579,8 +579,9 @@ def init(kind: str, name: str | None, period: str | None, district: str | None, 
         click.echo(line)
 
 
-@main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True)
+@main.command(short_help="写出配置文件的 JSON Schema（供编辑器补全和检查）。")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("schema"), show_default=True,
+              help="写入的文件夹。")
 @_friendly
 def schema(out: Path) -> None:
     """写出配置文件的 JSON Schema（供编辑器补全和检查），及每种章节类型的参数（sections.schema.json）。"""

@@ -96,10 +96,29 @@ class ChineseHelpFormatter:
         return Formatter
 
 
+def _missing_in_chinese(format_message):
+    """click ends “Missing option '--period'.” with an ASCII full stop of its own (not a message to look up):
+    “缺少选项 --period。”, a missing argument by its Chinese metavar (“缺少参数 报告类型。”)."""
+    import re
+
+    def wrapped(self) -> str:
+        text = format_message(self)
+        m = re.fullmatch(r"(缺少\S*)(?: (.*?))?\.(?: (.*))?", text, re.S)
+        if m is None:
+            return text
+        hint = _words(" / ".join(h.strip("'\"") for h in (m.group(2) or "").split(" / ")))
+        return f"{m.group(1)} {hint}。" + (m.group(3) or "") if hint else f"{m.group(1)}。" + (m.group(3) or "")
+    return wrapped
+
+
 def install() -> None:
     import click
+    from click.exceptions import MissingParameter
 
     click.Context.formatter_class = ChineseHelpFormatter.make()
+    if not getattr(MissingParameter.format_message, "_zh", False):
+        MissingParameter.format_message = _missing_in_chinese(MissingParameter.format_message)   # type: ignore[method-assign]
+        MissingParameter.format_message._zh = True                                              # type: ignore[attr-defined]
     for name in MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):

@@ -35,6 +35,8 @@ def test_help_has_no_english_boilerplate(args):
 
 def test_the_top_help_names_the_report_kinds():
     out = run("-h").stdout
+    commands = out.split("命令：\n")[-1].splitlines()
+    assert len(commands) >= 9 and not [c for c in commands if c.endswith("...")], commands    # none cut short
     assert "annual 年度数据分析报告、monthly 区考核期工作情况分析（简报，按区）" in out and "work-report" in out
 
 
@@ -43,6 +45,14 @@ def test_clicks_own_errors_are_chinese():
     assert r.returncode == 2
     assert "错误：没有选项 “--bogus”。" in r.stderr and "用 “reportgen render --help” 查看帮助。" in r.stderr
     assert not [w for w in ENGLISH if w in r.stderr], r.stderr
+
+
+@pytest.mark.parametrize("args, said", [(["render"], "错误：缺少参数 报告类型。"),
+                                        (["render", "annual"], "错误：缺少选项 --period。"),
+                                        (["schedule", "resend"], "错误：缺少参数 运行编号。")])
+def test_a_missing_option_or_argument_is_named_in_chinese_with_one_full_stop(args, said):
+    r = run(*args)
+    assert r.returncode == 2 and r.stderr.splitlines()[-1] == said, r.stderr
 
 
 def test_an_unknown_kind_lists_the_kinds_and_the_likely_one():

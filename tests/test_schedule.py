@@ -237,7 +237,7 @@ def test_a_failing_district_is_retried_and_reported_while_the_others_are_deliver
     broken.mkdir()
     (broken / "case.md").write_text("正文。\n\n![照片](missing.jpg)\n", encoding="utf-8")
     clock = FakeClock(at("2023-09-19T06:00"))
-    r = runner(city, clock, mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, clock, mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     run = r.run_due()[0]
     assert run.status == "partial" and len(run.outputs) == 15 and list(run.failures) == ["东城区"]
     assert "找不到图片 “missing.jpg”" in run.failures["东城区"]
@@ -340,7 +340,7 @@ def test_too_large_attachments_are_sent_as_links(city, smtp_server):
     f.write_text(f.read_text(encoding="utf-8").replace("attach_limit_mb: 50", "attach_limit_mb: 0.0001\n"
                                                        "      link_base: https://reports.example.gov.cn/"),
                  encoding="utf-8")
-    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     run = r.run_due()[0]
     assert run.status == "done"
     [(rcpts, msg)] = sink.messages
@@ -453,7 +453,7 @@ def test_the_next_due_sends_again_without_rendering_and_renders_only_when_the_fi
     write_schedule(city, districts="[密云区, 延庆区]", port=port)
     clock = FakeClock(at("2023-09-19T06:00"))
     stand_in = StandIn()
-    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert (run.status, run.delivery, run.next_check) == ("undelivered", "failed", at("2023-09-19T06:30").isoformat())
     clock.t = at("2023-09-19T06:10")
@@ -475,7 +475,7 @@ def test_a_report_whose_files_changed_before_the_retry_is_rendered_again_then_se
     write_schedule(city, districts="[密云区, 延庆区]", port=port)
     clock = FakeClock(at("2023-09-19T06:00"))
     stand_in = StandIn()
-    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, clock, stand_in, mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert run.status == "undelivered"
     Path(run.outputs[0]["path"]).unlink()                 # gone before the retry: never send a different file
@@ -491,7 +491,7 @@ def test_resend_sends_a_runs_reports_again_or_says_why_not(city, smtp_later):
     port, sink, up = smtp_later
     up()
     write_schedule(city, districts="[密云区, 延庆区]", port=port)
-    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), StandIn(), mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert run.status == "done" and len(sink.messages) == 1
     resent = _due(city, "resend", str(run.id))
@@ -610,7 +610,7 @@ def test_errors_inside_a_run_end_it_failed_never_running(city, smtp_later):
     f.write_text(f.read_text(encoding="utf-8").replace("periods/templates/monthly.yaml", "periods/templates/gone.yaml"),
                  encoding="utf-8")
     clock.t = at("2023-11-19T06:00")                      # no period file for 2023-11: the template is needed
-    r = runner(city, clock, StandIn(), mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, clock, StandIn(), mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert (run.status, run.owner, run.lease_until) == ("failed", None, None)
     assert run.error == (f"配置错误：schedule.yaml 作业 briefs 的 period_template “periods/templates/gone.yaml”"
@@ -792,7 +792,7 @@ def test_a_job_with_formats_writes_the_docx_and_xlsx_beside_each_pdf_and_mails_w
     write_schedule(city, cron="0 6 19-21 * *", districts="[密云区]", port=port)
     _with_formats(city, "[pdf, docx, xlsx]", "[pdf, docx]")
     clock = FakeClock(at("2023-09-19T06:00"))
-    r = runner(city, clock, mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, clock, mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert run.status == "done"
     [out] = run.outputs
@@ -861,7 +861,7 @@ def test_the_report_mail_names_the_report_and_shows_its_key_figures_as_printed(c
     port, sink = smtp_server
     write_schedule(city, districts="[朝阳区]", port=port)
     _without_output(city)
-    r = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp))
+    r = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz))
     [run] = r.run_due()
     assert run.status == "done", run.failures
     name = "朝阳区2023年9月考核期工作情况分析.pdf"
@@ -872,6 +872,7 @@ def test_the_report_mail_names_the_report_and_shows_its_key_figures_as_printed(c
     eml.write_bytes(raw)
     msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     assert msg["Subject"] == "朝阳区2023年9月“接诉即办”考核期工作情况分析"
+    assert msg["Date"].datetime.utcoffset() == timedelta(hours=8)      # the schedule's time zone, not the machine's
     assert msg.get_content_type() == "multipart/mixed"
     html = msg.get_body(("html",)).get_content()
     plain = msg.get_body(("plain",)).get_content()
@@ -914,7 +915,7 @@ def test_a_mail_repeats_only_figures_the_pdf_prints(city, smtp_server):
     folder.mkdir()
     (folder / "brief.yaml").write_text("commentary:\n  total.text:\n    replace: 本考核期我区诉求总量平稳。\n",
                                        encoding="utf-8")
-    [run] = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp)).run_due()
+    [run] = runner(city, FakeClock(at("2023-09-19T06:00")), mailer=Mailer(load_schedule(city).smtp, tz=load_schedule(city).tz)).run_due()
     assert run.status == "done", run.failures
     [(_, msg)] = sink.messages
     plain = msg.get_body(("plain",)).get_content()

@@ -10,7 +10,7 @@ import os
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, formatdate, make_msgid
 from pathlib import Path
 
 from ..errors import ConfigError, ReportError
@@ -46,11 +46,12 @@ def _why(exc: BaseException, host: str, port: int) -> str:
 
 
 class Mailer:
-    def __init__(self, smtp: Smtp | None, now=None) -> None:
+    def __init__(self, smtp: Smtp | None, now=None, tz=None) -> None:
         if smtp is None:
             raise ConfigError("配置错误：schedule.yaml 中没有 smtp，无法发送邮件。")
         self.smtp = smtp
         self.now = now
+        self.tz = tz            # the schedule's time zone: the Date a recipient's client shows (else the machine's)
         register_secret_envs(smtp.username_env, smtp.password_env)     # never written into the history
 
     def _send(self, msg: EmailMessage) -> None:
@@ -85,7 +86,12 @@ class Mailer:
         msg["To"] = ", ".join(to)
         if cc:
             msg["Cc"] = ", ".join(cc)
-        msg["Date"] = formatdate(localtime=True)
+        if self.tz is not None:
+            from datetime import datetime
+
+            msg["Date"] = format_datetime(datetime.now(self.tz))
+        else:
+            msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain="reportgen")
         return msg
 

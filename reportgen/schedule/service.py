@@ -70,7 +70,7 @@ def _fire(profile_dir: str, job_id: str, base_dir: str) -> None:
     from .mail import Mailer
 
     sched = load_schedule(Path(profile_dir))
-    runner = Runner(sched, Path(profile_dir), mailer=Mailer(sched.smtp) if sched.smtp else None,
+    runner = Runner(sched, Path(profile_dir), mailer=Mailer(sched.smtp, tz=sched.tz) if sched.smtp else None,
                     base_dir=Path(base_dir))
     for run in runner.run_due(only=job_id or None):
         level = logging.INFO if run.status in ("done", "unchanged", "waiting") else logging.WARNING

@@ -95,6 +95,24 @@ def pct_window(text: str, whole: int, places: int) -> tuple[int, int]:
 # --- output ---------------------------------------------------------------------------------------------
 
 
+def spread_ties(values: list[int], step: Callable[[int, int], int]) -> list[int]:
+    """``values`` with each run of equal neighbours made strictly decreasing around its value: the run
+    ``values[i:i + k]`` spread by ``step(i, k)`` apart (+step/2, −step/2 for two; +step, 0, −step for three)."""
+    out = list(values)
+    i = 0
+    while i < len(out):
+        j = i
+        while j + 1 < len(out) and out[j + 1] == out[i]:
+            j += 1
+        k = j - i + 1
+        if k > 1:
+            s = step(i, k)
+            for n, idx in enumerate(range(i, j + 1)):
+                out[idx] += int(s * ((k - 1) / 2 - n))
+        i = j + 1
+    return out
+
+
 def replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """``write(tmp)`` next to ``path``, then the finished file takes its place."""
     tmp = path.with_name(path.name + ".tmp")

@@ -48,7 +48,7 @@ import pyarrow as pa
 from . import records as R
 from .common import PROFILE, ROOT, TAXONOMY, UNIT, Weights, category, load_yaml, pct_window, replace_atomically
 from .common import wan_window as _wan_window
-from .common import write_parquet
+from .common import spread_ties, write_parquet
 from .records import (
     DIRECT, DISPATCHED, DISTRICT_LEVEL, MONTHS, NETWORK, PHONE, STREET_LEVEL, TopicSpec, UnitPlan, W, YearPlan,
     allocate, rng_for,
@@ -354,20 +354,9 @@ class Plan:
 
 def _split_ties(vals: list[int], windows: list[tuple[int, int]]) -> list[int]:
     """Printed values that tie (the same 万) made strictly decreasing inside their windows."""
-    out = list(vals)
-    i = 0
-    while i < len(out):
-        j = i
-        while j + 1 < len(out) and out[j + 1] == out[i]:
-            j += 1
-        k = j - i + 1
-        if k > 1:
-            width = min(w[1] - w[0] for w in windows[i:j + 1])
-            step = max(1, int(width * 0.6 / k))
-            for n, idx in enumerate(range(i, j + 1)):
-                out[idx] += int(step * ((k - 1) / 2 - n))
-        i = j + 1
-    return out
+    def step(i: int, k: int) -> int:
+        return max(1, int(min(w[1] - w[0] for w in windows[i:i + k]) * 0.6 / k))
+    return spread_ties(vals, step)
 
 
 def _descending(total: int, weights: list[float], below: int) -> list[int]:

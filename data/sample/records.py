@@ -48,7 +48,7 @@ import pyarrow as pa
 
 from .common import (
     GENERATED, PROFILE, ROOT, TARGETS_DIR, TAXONOMY, UNIT, UNITS_FILE, Weights, category, cli, half_up,
-    load_yaml, pairs, pct_window, replace_atomically, wan_window, write_parquet,
+    load_yaml, pairs, pct_window, replace_atomically, spread_ties, wan_window, write_parquet,
 )
 
 COLUMNS = ("month", "date", "channel", "disposition", "category_l1", "category_l2", "district", "street",
@@ -196,18 +196,8 @@ def fit_parts(values: list[int], ranges: list[range], target: int) -> list[int]:
 
 def strict_top5(top5: list[list[str]]) -> list[int]:
     """Exact counts of a published top five: the printed values, ties split by ±150."""
-    vals = [center(v) for _, v in top5]
-    i = 0
-    while i < len(vals):
-        j = i
-        while j + 1 < len(vals) and vals[j + 1] == vals[i]:
-            j += 1
-        k = j - i + 1
-        step = 300 if k == 2 else 200          # two equal values: +150 / −150; three: +200 / 0 / −200
-        for n, idx in enumerate(range(i, j + 1)):
-            vals[idx] += int(step * ((k - 1) / 2 - n))
-        i = j + 1
-    return vals
+    # two equal values: +150 / −150; three: +200 / 0 / −200
+    return spread_ties([center(v) for _, v in top5], lambda i, k: 300 if k == 2 else 200)
 
 
 def allocate(total: int, weights, caps=None) -> np.ndarray:

@@ -96,29 +96,32 @@ class ChineseHelpFormatter:
         return Formatter
 
 
-def _missing_in_chinese(format_message):
-    """click ends “Missing option '--period'.” with an ASCII full stop of its own (not a message to look up):
-    “缺少选项 --period。”, a missing argument by its Chinese metavar (“缺少参数 报告类型。”)."""
+def _in_chinese(format_message):
+    """click's messages with Chinese punctuation: its ASCII quotes of a name ('--period') as “--period”, the
+    full stop it adds after “Missing option '--period'” (not a message it looks up) as “。”, a missing argument
+    by its Chinese metavar (缺少参数 报告类型。), and no space after a full-width mark."""
     import re
 
     def wrapped(self) -> str:
-        text = format_message(self)
-        m = re.fullmatch(r"(缺少\S*)(?: (.*?))?\.(?: (.*))?", text, re.S)
-        if m is None:
-            return text
-        hint = _words(" / ".join(h.strip("'\"") for h in (m.group(2) or "").split(" / ")))
-        return f"{m.group(1)} {hint}。" + (m.group(3) or "") if hint else f"{m.group(1)}。" + (m.group(3) or "")
+        text = re.sub(r"'([^'\s]+)'", r"“\1”", format_message(self))
+        if m := re.fullmatch(r"(缺少\S*)(?: (.*?))?\.(?: (.*))?", text, re.S):
+            hint = _words(" / ".join(h.strip("“”\"") for h in (m.group(2) or "").split(" / ")))
+            text = f"{m.group(1)} {hint}。" + (m.group(3) or "") if hint else f"{m.group(1)}。" + (m.group(3) or "")
+        return re.sub(r"([。？！，；：]) +", r"\1", text)
+    wrapped._zh = True                  # type: ignore[attr-defined]
     return wrapped
 
 
 def install() -> None:
     import click
-    from click.exceptions import MissingParameter
+    from click import exceptions
 
     click.Context.formatter_class = ChineseHelpFormatter.make()
-    if not getattr(MissingParameter.format_message, "_zh", False):
-        MissingParameter.format_message = _missing_in_chinese(MissingParameter.format_message)   # type: ignore[method-assign]
-        MissingParameter.format_message._zh = True                                              # type: ignore[attr-defined]
+    for cls in (exceptions.UsageError, exceptions.BadParameter, exceptions.MissingParameter, exceptions.NoSuchOption,
+                exceptions.BadOptionUsage, exceptions.BadArgumentUsage):
+        own = cls.__dict__.get("format_message")
+        if own is not None and not getattr(own, "_zh", False):
+            cls.format_message = _in_chinese(own)       # type: ignore[method-assign]
     for name in MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-KIND = {"records": "受理记录", "assessment": "考评表", "rankings": "排名表", "config": "配置（YAML）"}
+KIND = {"records": "受理记录", "assessment": "考评表", "rankings": "排名表", "config": "配置（YAML）", "command": "命令"}
 
 
 def load_cases() -> list[dict]:

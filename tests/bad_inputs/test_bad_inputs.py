@@ -86,6 +86,8 @@ def outcome(case: dict, tmp: Path, config: Path) -> tuple[list[str] | None, obje
 
             path = build_file(case["rankings"], tmp)
             return None, len(load_rankings([path], case["rankings"].get("period", "2020")))
+        if "command" in case:
+            return _command(case["command"], config), None
         if "config" in case:
             c = case["config"]
             target = config / c["file"]
@@ -105,6 +107,24 @@ def outcome(case: dict, tmp: Path, config: Path) -> tuple[list[str] | None, obje
     except ReportError as exc:
         return list(exc.problems), None
     raise ValueError(case)
+
+
+def _command(c: dict, config: Path) -> list[str]:
+    """A command a user types, run in the project folder (its city folder: ``config``, the copy): the lines it
+    prints on stderr, click's usage lines left out."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    for old, new in c.get("replace", {}).items():          # period file: old text → new
+        f, _, text = old.partition(":")
+        target = config / f
+        assert text in target.read_text(encoding="utf-8"), (f, text)
+        target.write_text(target.read_text(encoding="utf-8").replace(text, new, 1), encoding="utf-8")
+    result = CliRunner().invoke(main, [*c["args"], "--config", str(config)], prog_name="reportgen")
+    assert result.exit_code == c.get("status", 2), result.output
+    return [line for line in result.stderr.splitlines()
+            if line and not line.startswith(("用法：", "用 “reportgen", "提示："))]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])

@@ -8,7 +8,9 @@ hand is a directive the guide carries as an HTML comment (invisible when read):
 
 * ``<!-- guide-test: fill 2023-10K from 2023-09K -->``: the Excel templates ``init`` made for 2023-10K filled in
   with the sample's 2023-09K rows, as an analyst types the office's figures in;
-* ``<!-- guide-test: write PATH -->``: the fenced block that follows is saved as PATH (the guide says “改为”).
+* ``<!-- guide-test: write PATH -->``: the fenced block that follows is saved as PATH (the guide says “改为”);
+* ``<!-- guide-test: structure NAME -->``: the block that follows is the report structure NAME the guide has the
+  reader write; it must build the 2023 report with its changes.
 
 The long-running commands (the preview, the scheduler's service) run until they print what the guide shows and
 are then stopped with Ctrl-C, as a user stops them; the preview gets a free port.  Every command the guide names
@@ -71,6 +73,8 @@ def guide_steps(text: str) -> list[Step]:
                 steps.append(Step(i + 1, "fill", words[1:]))
             elif words[0] == "write":
                 write_to = words[1]
+            elif words[0] == "structure":           # the next block is a report structure of that name
+                write_to = f"structure:{words[1]}"
             else:
                 raise AssertionError(f"docs/guide.md line {i + 1}: unknown directive {m.group(0)}")
         elif line.startswith("```"):
@@ -80,7 +84,8 @@ def guide_steps(text: str) -> list[Step]:
                 body.append(lines[i])
                 i += 1
             if write_to is not None:
-                steps.append(Step(start, "write", [write_to], text="\n".join(body) + "\n"))
+                kind, _, name = write_to.rpartition(":")
+                steps.append(Step(start, kind or "write", [name], text="\n".join(body) + "\n"))
                 write_to = None
             elif lang == "console":
                 steps += _console(body, start)
@@ -199,6 +204,29 @@ def _run(step: Step, cwd: Path) -> None:
                              + "\n".join(printed))
 
 
+def _check_structure(ws: Path, step: Step) -> None:
+    """A report structure the guide has the reader write (config/beijing/reports/NAME.yaml): it is saved there,
+    and the 2023 report built with it (its data is there; the new year's is not yet) has its changes."""
+    import reportgen.reports  # noqa: F401  (registers the section types)
+    from reportgen.pipeline import build
+    from reportgen.reports.document import Heading
+
+    name = step.args[0]
+    city = ws / "config" / "beijing"
+    (city / "reports").mkdir(exist_ok=True)
+    (city / "reports" / f"{name}.yaml").write_text(step.text, encoding="utf-8")
+    period = city / "periods" / "annual-2023.yaml"
+    trial = period.with_name("annual-2023.structure-check.yaml")
+    trial.write_text(period.read_text(encoding="utf-8") + f"\nstructure: {name}\n", encoding="utf-8")
+    try:
+        doc = build("annual", "2023", city, period_path=trial, draw=False).doc
+    finally:
+        trial.unlink()
+    titles = [b.title for b in doc.blocks if isinstance(b, Heading) and b.level == 1]
+    for change in re.findall(r"\{id: (\w+), title: (\S+?)\}", step.text):
+        assert change[1] in titles, (change, titles)
+
+
 def test_every_command_of_the_guide_runs_and_prints_what_the_guide_shows(workspace: Path):
     text = GUIDE.read_text(encoding="utf-8")
     steps = guide_steps(text)
@@ -212,6 +240,8 @@ def test_every_command_of_the_guide_runs_and_prints_what_the_guide_shows(workspa
             folder = workspace / "data" / "generated" / "assessment"
             for name in ("units", "districts", "city"):
                 fill_template(folder / f"{name}-{period}.xlsx", folder / f"{name}-{source}.parquet", period)
+        elif step.kind == "structure":
+            _check_structure(workspace, step)
         elif step.kind == "write":
             target = workspace / step.args[0]
             assert target.is_file(), f"guide line {step.line}: the guide has the user change {step.args[0]}, which is not there"

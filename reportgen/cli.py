@@ -305,11 +305,30 @@ def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | 
     各段用到的句式键（期间文件的 wording）及其可用变量，请用 reportgen wording 列出。"""
     from .pipeline import build
 
+    import html
+    import re
+
     built = build(kind, period, config_dir, district=district, draw=False)     # the paragraphs: no chart drawn
     for b in built.doc.blocks:
         if b.kind == "para" and b.commentary:
             mark = "  [已由分析人员改写]" if b.overridden else ""
-            click.echo(f"{b.id}{mark}")
+            text = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", str(b.html))))
+            start = f"  “{_opening(text)}”" if text else ""
+            click.echo(f"{b.id}{mark}{start}")      # the id, then how the paragraph begins: which one it is
+
+
+def _opening(text: str, most: int = 30) -> str:
+    """How a paragraph begins, to tell it by: its first clause (up to a ，：；。 after ten characters), else ``most``
+    characters never cutting a number, then “……” when there is more."""
+    import re
+
+    if len(text) <= most:
+        return text
+    m = re.search(r"[，：；。]", text[10:most])
+    cut = 10 + m.start() if m else most
+    while cut < len(text) and re.match(r"[\d.%]", text[cut]) and re.match(r"[\d.]", text[cut - 1]):
+        cut += 1
+    return text[:cut] + "……"
 
 
 @main.command()

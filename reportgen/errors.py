@@ -15,6 +15,17 @@ def one_stop(text: str) -> str:
     return _MARK_THEN_STOP.sub(r"\1", _DOUBLED.sub("。", text))
 
 
+def project_paths(text: str) -> str:
+    """``text`` with every absolute path inside the working directory (the project) written relative to it, as
+    the analyst types paths: a message built from an absolute path reads like every other one."""
+    import os
+
+    here = os.getcwd().rstrip(os.sep)
+    if len(here) <= 1:                  # the root: every path is inside it, none is shortened
+        return text
+    return re.sub(rf"(?<![\w./-]){re.escape(here)}{re.escape(os.sep)}(?=\S)", "", text)
+
+
 class ReportError(Exception):
     """Base of all errors shown to analysts (exit code 2, no traceback unless --debug)."""
 
@@ -22,8 +33,8 @@ class ReportError(Exception):
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         # the one place every message passes: no doubled punctuation, whatever was put together
-        self.problems = [one_stop(p) for p in (problems or [message])]
-        super().__init__(one_stop(message))
+        self.problems = [project_paths(one_stop(p)) for p in (problems or [message])]
+        super().__init__(project_paths(one_stop(message)))
 
     def __str__(self) -> str:  # one line per problem
         return "\n".join(self.problems)

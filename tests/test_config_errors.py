@@ -97,3 +97,15 @@ def test_features_chart_declaration_errors_name_the_key_path(project_copy, monke
         f"配置错误：文件 periods/annual-2023.yaml 第 {line} 行，键 sections.features.subsections[0].blocks[3].chart.kind："
         "应为以下之一：share_change、volume_change、yoy、monthly，实际为“montly”。"
     ]
+
+
+def test_every_message_names_a_file_of_the_project_relative_to_it(tmp_path, monkeypatch):
+    """The one place every message passes (ReportError) writes paths inside the project relative to it, whatever
+    path the message was built from; paths elsewhere stay whole."""
+    from reportgen.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    err = ConfigError(f"配置错误：文件 {tmp_path}/config/x.yaml 不存在；{tmp_path}/data/a.csv、/srv/other/b.csv 也没有。",
+                      [f"数据错误：文件 {tmp_path}/data/a.csv 第 2 行。", f"见 “{tmp_path}/out/r.pdf”。"])
+    assert str(err.args[0]) == "配置错误：文件 config/x.yaml 不存在；data/a.csv、/srv/other/b.csv 也没有。"
+    assert err.problems == ["数据错误：文件 data/a.csv 第 2 行。", "见 “out/r.pdf”。"]

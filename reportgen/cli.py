@@ -371,6 +371,7 @@ def wording(kind: str, period: str, config_dir: Path | None, district: str | Non
 def preview(kind: str, period: str, config_dir: Path | None, district: str | None, host: str, port: int,
             open_browser: bool) -> None:
     """启动本地预览：保存期间文件、文字、配置、模板或数据后页面自动更新；可在页面中直接修改段落。"""
+    import signal
     import threading
     import webbrowser
 
@@ -379,20 +380,53 @@ def preview(kind: str, period: str, config_dir: Path | None, district: str | Non
     from .preview.app import create_app
     from .preview.session import Session
 
+    _port_free(host, port)
     session = Session(kind, period, config_dir, district)
-    session.start()
-    if session.built is None and session.state.error:
-        for line in session.state.error:
-            click.echo(line, err=True)
-        click.echo("（预览已启动，修正后保存即可。）", err=True)
-    url = f"http://{host}:{port}/"
-    click.echo(f"预览：{url}（Ctrl+C 退出）")
-    if open_browser:
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    try:
-        uvicorn.run(create_app(session, host=host, port=port), host=host, port=port, log_level="warning")
+    try:                                # Ctrl-C at any moment, even before the server is up: a quiet stop
+        session.start()
+        if session.built is None and session.state.error:
+            for line in session.state.error:
+                click.echo(line, err=True)
+            click.echo("（预览已启动，修正后保存即可。）", err=True)
+        url = f"http://{host}:{port}/"
+        click.echo(f"预览：{url}（Ctrl+C 退出）")
+        if open_browser:
+            threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+        server = uvicorn.Server(uvicorn.Config(create_app(session, host=host, port=port), host=host, port=port,
+                                               log_level="critical"))
+        # a Ctrl-C before uvicorn takes the signals over asks the server to stop as soon as it is up
+        before = signal.signal(signal.SIGINT, lambda *_: setattr(server, "should_exit", True))
+        try:
+            server.run()
+        finally:
+            signal.signal(signal.SIGINT, before)
+        if not server.started and not server.should_exit:
+            raise ReportError(f"错误：无法在 {host}:{port} 上启动预览（端口可能刚被其他程序占用）。"
+                              f"请换一个端口，如 --port {port + 1}。")
+    except KeyboardInterrupt:
+        pass
     finally:
         session.stop()
+
+
+def _port_free(host: str, port: int) -> None:
+    """The preview's address can be listened on — checked before the report is laid out, so that a port in use
+    (another preview still running) is said at once, in Chinese."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise ReportError(f"错误：监听地址 “{host}” 无法解析。请写 127.0.0.1（只许本机访问）或本机的地址。") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            why = "已被占用（可能另一个预览还在运行）" if exc.errno == 98 else f"无法使用（{exc.strerror}）"
+            raise ReportError(f"错误：端口 {port}（{host}）{why}。请换一个端口，如 --port {port + 1}，"
+                              "或先关闭占用它的程序。") from None
 
 
 @main.group()

@@ -120,9 +120,10 @@ def test_every_impossible_document_date_is_named(tmp_path_factory, y, m, d):
 
 
 def _shown(path: Path) -> str:
-    import os
+    """How a message names a file: relative to the project when inside it, else whole."""
+    from reportgen.config.load import display_path
 
-    return os.path.relpath(path)
+    return display_path(path)
 
 
 def _profile(tmp_path: Path, population: str) -> Path:

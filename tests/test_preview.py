@@ -265,3 +265,41 @@ def test_edit_of_a_before_paragraph_and_of_a_new_brief_yaml(tmp_path):
     edit.reset(f, "per10k.text.after")
     edit.reset(f, "per10k.text.before")
     assert f.read_text(encoding="utf-8") == "commentary: {}\n"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.5])
+def test_ctrl_c_at_any_moment_stops_the_preview_quietly(delay):
+    """Ctrl-C right after the address is printed (before the server is up: uvicorn then exited 3 with an
+    English warning, and a Ctrl-C during the first layout left the process running) or later: exit 0, nothing
+    said but the address."""
+    import os
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "preview", "monthly", "--period", "2023-09",
+                             "--district", "密云区", "--port", str(_free_port())], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        first = proc.stdout.readline()
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert first.startswith("预览：http://127.0.0.1:") and (proc.returncode, rest) == (0, "")
+
+
+def test_a_port_in_use_is_said_in_chinese_before_anything_is_laid_out():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "reportgen.cli", "preview", "monthly", "--period", "2023-09",
+                            "--district", "密云区", "--port", str(port)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (f"错误：端口 {port}（127.0.0.1）已被占用（可能另一个预览还在运行）。请换一个端口，如 --port {port + 1}，"
+                        "或先关闭占用它的程序。\n")

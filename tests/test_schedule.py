@@ -712,7 +712,7 @@ def test_a_corrupt_history_database_is_named_without_a_traceback(city):
     for command in ("due", "status", "history"):
         run = _schedule_cli(city, command)
         assert run.returncode == 2 and "Traceback" not in run.stderr
-        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db} 不是可用的 SQLite 数据库（文件已损坏或不是运行记录："
+        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db.name} 不是可用的 SQLite 数据库（文件已损坏或不是运行记录："
                               "file is not a database）。请把它移走或改名（运行记录将从头开始），或从备份恢复。\n")
 
 
@@ -732,7 +732,7 @@ def test_a_read_only_history_database_is_named_without_a_traceback(city):
     try:
         run = _schedule_cli(city, "due")                  # claiming the latest firing writes
         assert run.returncode == 2 and "Traceback" not in run.stderr
-        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db} 不可写（attempt to write a readonly database）。"
+        assert run.stderr == (f"运行记录错误：定时作业的运行记录数据库 {db.name} 不可写（attempt to write a readonly database）。"
                               "请检查该文件及其所在文件夹的权限与磁盘，或在 schedule.yaml 的 database 中改用可写的位置。\n")
         assert _schedule_cli(city, "status").returncode == 0          # reading it still works
     finally:

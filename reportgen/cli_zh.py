@@ -92,8 +92,50 @@ class ChineseHelpFormatter:
                 self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
             def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-                super().write_dl([(_words(a), b) for a, b in rows], col_max, col_spacing)
+                """click's definition list measured in terminal columns (a Chinese character takes two), so
+                that every description starts in one column and wraps within the terminal's width."""
+                rows = [(_words(a), b) for a, b in rows]
+                first_col = min(max((width(a) for a, _ in rows), default=0), col_max) + col_spacing
+                indent = " " * self.current_indent
+                for first, second in rows:
+                    self.write(f"{indent}{first}")
+                    if not second:
+                        self.write("\n")
+                        continue
+                    if width(first) <= first_col - col_spacing:
+                        self.write(" " * (first_col - width(first)))
+                    else:
+                        self.write("\n" + " " * (first_col + self.current_indent))
+                    lines = wrap(second, max(self.width - first_col - self.current_indent - 2, 20))
+                    self.write(lines[0] + "\n")
+                    for line in lines[1:]:
+                        self.write(" " * (first_col + self.current_indent) + line + "\n")
         return Formatter
+
+
+def width(text: str) -> int:
+    """Terminal columns of ``text``: two for a wide (CJK) character, one for the others."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns: broken between Chinese characters or at a
+    space, never inside a Latin word or a number, never before closing punctuation."""
+    import re
+
+    tokens = re.findall(r"[A-Za-z0-9_.\-+/<>\[\]{}=:'\"@%]+|\s+|.", " ".join(text.split()))
+    lines, line = [], ""
+    for tok in tokens:
+        opening = tok in "（“『「《"                # kept with what follows it: never the last of a line
+        if line and width(line) + width(tok) + (2 if opening else 0) > columns and not tok.isspace() \
+                and tok not in "，。、；：？！）”』」》":
+            lines.append(line.rstrip())
+            line = ""
+        if not (tok.isspace() and not line):
+            line += tok
+    return [*lines, line.rstrip()] if line or not lines else lines
 
 
 def _in_chinese(format_message):

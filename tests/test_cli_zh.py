@@ -79,3 +79,17 @@ def test_no_message_of_the_catalogue_doubles_its_punctuation():
     assert len(messages) > 100
     doubled = [m for m in messages if re.search(r"[。！？；，：、][。！？；，：、]|。\s*。", m.replace("……", ""))]
     assert not doubled, doubled[:5]
+
+
+def test_help_is_laid_out_in_terminal_columns_a_chinese_character_taking_two():
+    """Every option's description starts in one column and every line fits an 80-column terminal, counted as a
+    terminal counts (click counted characters: Chinese lines ran past the edge and descriptions did not line up)."""
+    from reportgen.cli_zh import width
+
+    out = run("render", "-h", env={"COLUMNS": "80"}).stdout
+    lines = out.split("选项：\n")[1].splitlines()
+    assert max(width(line) for line in out.splitlines()) <= 80
+    starts = {width(line[:re.search(r"\S\s{2,}(?=\S)", line).end()]) for line in lines
+              if line.startswith("  -") and re.search(r"\S\s{2,}(?=\S)", line)}
+    assert len(starts) == 1, starts
+    assert not [line for line in lines if line.rstrip().endswith(("（", "“"))]      # no opening mark ends a line

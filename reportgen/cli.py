@@ -135,7 +135,7 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
         write_docx_file,
         write_xlsx_file,
     )
-    from .names import batch_paths, check_names
+    from .names import check_names, default_output
     from .render import write_atomic
 
     if out is not None and out.suffix.lower() in (".docx", ".doc", ".xlsx", ".html", ".htm"):
@@ -157,10 +157,7 @@ def render(kind: str, period: str, config_dir: Path | None, out: Path | None, ht
     if district and (problem := check_names(names)) is not None:
         raise click.UsageError(problem)
     built = build(kind, period, config_dir, workers=workers, district=district)
-    if out is None and district:        # the file the batch would make: out/monthly-2023-10/朝阳区2023年10月考核期….pdf
-        out = batch_paths(Path("out") / f"{kind}-{period}", [district], kind, period,
-                          built.cfg.period_file.period, names)[district]
-    out = out or Path("out") / f"{kind}-{period}.pdf"
+    out = out or default_output(kind, period, built.cfg.period_file.period, district, names)
     if out.is_dir():
         raise click.UsageError(f"--out {out} 是文件夹；生成单份报告时请给出 PDF 文件名。")
     job = None
@@ -303,16 +300,16 @@ def paragraphs(kind: str, period: str, config_dir: Path | None, district: str | 
     """列出报告中全部段落编号（用于期间文件或区文件夹 brief.yaml 的 commentary）。
 
     各段用到的句式键（期间文件的 wording）及其可用变量，请用 reportgen wording 列出。"""
-    from .pipeline import build
-
-    import html
     import re
+
+    from .narrative.listing import plain_text
+    from .pipeline import build
 
     built = build(kind, period, config_dir, district=district, draw=False)     # the paragraphs: no chart drawn
     for b in built.doc.blocks:
         if b.kind == "para" and b.commentary:
             mark = "  [已由分析人员改写]" if b.overridden else ""
-            text = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", str(b.html))))
+            text = re.sub(r"\s+", "", plain_text(str(b.html)))
             start = f"  “{_opening(text)}”" if text else ""
             click.echo(f"{b.id}{mark}{start}")      # the id, then how the paragraph begins: which one it is
 

@@ -52,3 +52,11 @@ def batch_paths(out_dir: Path, districts: list[str], report: str, period: str, p
     label = period_label(period_key)
     return {d: out_dir / (pattern.format(report=report, period=period, period_label=label, district=d) + ".pdf")
             for d in districts}
+
+
+def default_output(report: str, period: str, period_key: str, district: str | None, pattern: str = NAME) -> Path:
+    """Where ``render`` writes a report without ``--out`` (and what ``init`` tells the reader to check): a
+    district's in the folder the batch fills, named by ``pattern``; any other out/<report>-<period>.pdf."""
+    if district:
+        return batch_paths(Path("out") / f"{report}-{period}", [district], report, period, period_key, pattern)[district]
+    return Path("out") / f"{report}-{period}.pdf"

@@ -119,12 +119,9 @@ def init_period(kind_name: str, period: str, profile_dir: Path, district: str | 
             made.next_steps.append(f"数据文件 {display_path(path)} 还没有：请放入该文件，或把期间文件 sources.records 改为它的位置。")
     made.next_steps.append(f"检查期间文件 {display_path(target)}（发文日期、封面、各段落的 commentary）。")
     how = f" --district {district}" if district else ""
-    if district:                        # the file render writes without --out
-        from .names import batch_paths
+    from .names import default_output
 
-        pdf = batch_paths(Path("out") / f"{kind_name}-{name}", [district], kind_name, name, key)[district]
-    else:
-        pdf = Path("out") / f"{kind_name}-{name}.pdf"
+    pdf = default_output(kind_name, name, key, district)          # the file render writes without --out
     made.next_steps.append(f"生成：reportgen render {kind_name} --period {name}{how}；预览并撰写文字：reportgen preview "
                            f"{kind_name} --period {name}{how}；核对数字：reportgen check {pdf.as_posix()}。")
     return made
